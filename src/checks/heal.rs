@@ -1,0 +1,320 @@
+//! `heal` (= `workers --restart-dead-workers`): restart dead workers, only when some are
+//! dead, never twice within the cooldown, and say whether it worked.
+//!
+//! The seed blog's script POSTed on every poll; here the POST happens only after the
+//! worker table shows something dead, and a state file under a lock makes concurrent
+//! pollers (several OpenNMS or Icinga instances watching one MISP) restart once.
+
+use super::workers;
+use crate::cli::HealSettings;
+use crate::error::{Error, Phase};
+use crate::http::{Client, Kind};
+use crate::misp::{self, workers::WorkerTable};
+use crate::outcome::{Metric, Outcome, State, Thresholds};
+use hyper::Method;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const RESTART: &str = "/servers/restartDeadWorkers";
+
+/// Checks the workers and heals them if needed.
+pub async fn run(
+    client: &Client,
+    t: &Thresholds,
+    ignore: &[String],
+    settings: &HealSettings,
+) -> Result<Outcome, Error> {
+    let before = workers::fetch(client, ignore).await?;
+    if workers::healthy(&before) {
+        let mut out = workers::judge("heal", &before, t);
+        out.metrics.push(Metric::count("restarted", 0.0));
+        return Ok(out);
+    }
+    if before.supervisord_status == Some(false) {
+        return Ok(not_restarted(
+            &before,
+            t,
+            "restart not attempted: MISP restarts workers through supervisord, which is down",
+        ));
+    }
+    let identity = client.base().identity();
+    let path = match &settings.state_file {
+        Some(p) => p.clone(),
+        None => match default_state_path(&identity) {
+            Ok(p) => p,
+            Err(e) => {
+                return Ok(not_restarted(
+                    &before,
+                    t,
+                    &format!("restart not attempted: {e}"),
+                ))
+            }
+        },
+    };
+    let mut notes = Vec::new();
+    match claim(client, &path, &identity, settings.cooldown).await {
+        Ok(Claim::Granted { note }) => notes.extend(note),
+        Ok(Claim::CoolingDown { ago }) => {
+            let why = format!(
+                "restart skipped: the last restart was {} ago, within the {} cooldown",
+                humantime::format_duration(Duration::from_secs(ago.as_secs())),
+                humantime::format_duration(settings.cooldown)
+            );
+            return Ok(not_restarted(&before, t, &why));
+        }
+        Err(ClaimError::Deadline) => return Err(client.timeout(Phase::HealLock)),
+        Err(ClaimError::File(e)) => {
+            return Ok(not_restarted(
+                &before,
+                t,
+                &format!("restart not attempted: {e}"),
+            ))
+        }
+    }
+    let resp = client.send(Method::POST, RESTART, Kind::Rest).await?;
+    let answer = misp::json(&resp, "POST", RESTART)?;
+    if answer.get("success").and_then(misp::flag) == Some(false) {
+        let msg = answer
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or("no reason given");
+        return Ok(not_restarted(
+            &before,
+            t,
+            &format!("MISP refused the restart: {}", misp::one_line(msg, 200)),
+        ));
+    }
+    // Leave the re-check a third of what remains, so a long --settle cannot eat the
+    // deadline and turn a heal into a timeout.
+    let remaining = client
+        .deadline()
+        .saturating_duration_since(tokio::time::Instant::now());
+    let settle = settings.settle.min(remaining.mul_f64(2.0 / 3.0));
+    if settle < settings.settle {
+        notes.push(format!(
+            "settle shortened to {} to fit --timeout",
+            humantime::format_duration(Duration::from_millis(settle.as_millis() as u64))
+        ));
+    }
+    client.sleep(settle, Phase::Settling).await?;
+    let mut out = match workers::fetch(client, ignore).await {
+        Ok(after) => judge_after(&before, &after, t),
+        Err(e) => {
+            let mut out = workers::judge("heal", &before, t);
+            out.state = State::Critical;
+            out.summary = format!("restart requested, but the re-check failed: {e}");
+            out.metrics.push(Metric::count("restarted", 1.0));
+            out
+        }
+    };
+    out.details.extend(notes);
+    Ok(out)
+}
+
+/// After a restart: healed is WARNING (the outage still happened and should be seen,
+/// which `okko` turns into KO), not healed is CRITICAL.
+pub fn judge_after(before: &WorkerTable, after: &WorkerTable, t: &Thresholds) -> Outcome {
+    let b = before.summary();
+    let mut out = workers::judge("heal", after, t);
+    let was = if b.queues_down.is_empty() {
+        format!("{} dead", b.dead)
+    } else {
+        format!(
+            "{} dead, no live worker in {}",
+            b.dead,
+            b.queues_down.join(", ")
+        )
+    };
+    if workers::healthy(after) {
+        out.state = State::Warning;
+        out.summary = format!(
+            "healed: restarted dead workers ({was}); now {}",
+            out.summary
+        );
+    } else {
+        out.state = State::Critical;
+        out.summary = format!(
+            "not healed: restarted dead workers ({was}) but {}",
+            out.summary
+        );
+    }
+    out.metrics.push(Metric::count("restarted", 1.0));
+    out
+}
+
+fn not_restarted(before: &WorkerTable, t: &Thresholds, why: &str) -> Outcome {
+    let mut out = workers::judge("heal", before, t);
+    out.summary = format!("{}; {why}", out.summary);
+    out.metrics.push(Metric::count("restarted", 0.0));
+    out
+}
+
+#[derive(Debug)]
+enum Claim {
+    Granted { note: Option<String> },
+    CoolingDown { ago: Duration },
+}
+
+#[derive(Debug)]
+enum ClaimError {
+    Deadline,
+    File(String),
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct HealState {
+    url: String,
+    last_restart: u64,
+}
+
+/// Takes the lock, reads the last restart, and records a new one if the cooldown allows.
+/// The restart is recorded *before* the POST so that a concurrent poller waiting on the
+/// lock sees it and stands down.
+async fn claim(
+    client: &Client,
+    path: &Path,
+    identity: &str,
+    cooldown: Duration,
+) -> Result<Claim, ClaimError> {
+    let lock_path = PathBuf::from(format!("{}.lock", path.display()));
+    let file_err = |what: &str, e: std::io::Error| {
+        ClaimError::File(format!("cannot {what} {}: {e}", lock_path.display()))
+    };
+    let lock = {
+        use std::os::unix::fs::OpenOptionsExt;
+        fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(|e| file_err("open the heal lock", e))?
+    };
+    loop {
+        match lock.try_lock() {
+            Ok(()) => break,
+            Err(fs::TryLockError::WouldBlock) => {
+                if tokio::time::Instant::now() + Duration::from_millis(20) >= client.deadline() {
+                    return Err(ClaimError::Deadline);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(file_err("lock", e)),
+        }
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let mut note = None;
+    match fs::read(path) {
+        Ok(bytes) => match serde_json::from_slice::<HealState>(&bytes) {
+            Ok(state) => {
+                let ago = now.saturating_sub(state.last_restart);
+                if state.url == identity && ago < cooldown.as_secs() {
+                    return Ok(Claim::CoolingDown {
+                        ago: Duration::from_secs(ago),
+                    });
+                }
+            }
+            Err(_) => {
+                note = Some(format!(
+                    "state file {} was corrupt and has been rewritten",
+                    path.display()
+                ))
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(ClaimError::File(format!(
+                "cannot read state file {}: {e}",
+                path.display()
+            )))
+        }
+    }
+    let state = HealState {
+        url: identity.to_owned(),
+        last_restart: now,
+    };
+    let bytes = serde_json::to_vec(&state).unwrap_or_default();
+    crate::atomic::write(path, &bytes).map_err(|e| {
+        ClaimError::File(format!("cannot write state file {}: {e}", path.display()))
+    })?;
+    drop(lock);
+    Ok(Claim::Granted { note })
+}
+
+/// `/var/tmp/check_misp-<uid>/heal-<hash of the URL>.json`, the directory private to the
+/// user (and refused if someone else owns it, so no other user can plant a link there).
+fn default_state_path(identity: &str) -> Result<PathBuf, String> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let uid = fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    let dir = match uid {
+        Some(uid) => PathBuf::from(format!("/var/tmp/check_misp-{uid}")),
+        None => PathBuf::from("/var/tmp/check_misp"),
+    };
+    let _ = fs::DirBuilder::new()
+        .mode(0o700)
+        .recursive(true)
+        .create(&dir);
+    let meta = fs::symlink_metadata(&dir)
+        .map_err(|e| format!("cannot create state directory {}: {e}", dir.display()))?;
+    if !meta.is_dir() || uid.is_some_and(|u| meta.uid() != u) {
+        return Err(format!(
+            "state directory {} is not a directory owned by this user; use --state-file",
+            dir.display()
+        ));
+    }
+    Ok(dir.join(format!("heal-{:016x}.json", fnv1a(identity.as_bytes()))))
+}
+
+/// FNV-1a: a stable, dependency-free name for a URL (not a security hash).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::range::Range;
+    use serde_json::json;
+
+    fn table(email_alive: bool) -> WorkerTable {
+        let ok = json!([{"pid": 1, "user": "www-data", "alive": true, "correct_user": true, "ok": true}]);
+        let email = if email_alive {
+            json!({"ok": true, "workers": ok, "jobCount": 0})
+        } else {
+            json!({"ok": false, "jobCount": 0})
+        };
+        misp::workers::parse(&json!({
+            "cache": {"ok": true, "workers": ok, "jobCount": 0},
+            "default": {"ok": true, "workers": ok, "jobCount": 0},
+            "email": email,
+            "prio": {"ok": true, "workers": ok, "jobCount": 0},
+            "update": {"ok": true, "workers": ok, "jobCount": 0},
+            "supervisord_status": true
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn healed_is_warning_and_not_healed_critical() {
+        let t = Thresholds::default().or_defaults(Some(Range::above(0.0)), None);
+        let healed = judge_after(&table(false), &table(true), &t);
+        assert_eq!(healed.state, State::Warning);
+        assert!(healed.summary.starts_with("healed:"), "{}", healed.summary);
+        assert_eq!(healed.metric("restarted"), Some(1.0));
+        let not = judge_after(&table(false), &table(false), &t);
+        assert_eq!(not.state, State::Critical);
+        assert!(not.summary.starts_with("not healed:"), "{}", not.summary);
+    }
+
+    #[test]
+    fn state_path_is_stable_per_url() {
+        assert_eq!(fnv1a(b"https://a"), fnv1a(b"https://a"));
+        assert_ne!(fnv1a(b"https://a"), fnv1a(b"https://b"));
+    }
+}

@@ -1,0 +1,64 @@
+//! `jobs`: the backlog, summed over every queue (the seed SNMP helper kept only the last).
+
+use super::{plural, workers};
+use crate::error::Error;
+use crate::http::Client;
+use crate::misp::workers::WorkerTable;
+use crate::outcome::{Metric, Outcome, Thresholds};
+
+/// Fetches the worker table and judges its job counts.
+pub async fn run(client: &Client, t: &Thresholds, ignore: &[String]) -> Result<Outcome, Error> {
+    let table = workers::fetch(client, ignore).await?;
+    Ok(judge(&table, t))
+}
+
+/// The total against `-w`/`-c`.
+pub fn judge(table: &WorkerTable, t: &Thresholds) -> Outcome {
+    let s = table.summary();
+    let busy: Vec<String> = s
+        .jobs_by_queue
+        .iter()
+        .filter(|(_, j)| *j > 0)
+        .map(|(q, j)| format!("{q} {j}"))
+        .collect();
+    let mut summary = format!("{} queued", plural(s.jobs, "job"));
+    if !busy.is_empty() {
+        summary.push_str(&format!(" ({})", busy.join(", ")));
+    }
+    let mut out = Outcome::new("jobs", t.evaluate(s.jobs as f64), summary);
+    out.metrics = vec![Metric::count("jobs", s.jobs as f64).with_thresholds(t)];
+    out.metrics.extend(
+        s.jobs_by_queue
+            .iter()
+            .map(|(q, j)| Metric::count(format!("jobs_{q}"), *j as f64)),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::misp::workers::parse;
+    use crate::outcome::State;
+    use crate::range::{Range, RangeUnit};
+    use serde_json::json;
+
+    #[test]
+    fn sums_every_queue_in_both_encodings() {
+        let t = parse(&json!({
+            "cache": {"ok": false, "jobCount": 1}, "default": {"ok": false, "jobCount": "1532"},
+            "email": {"ok": false, "jobCount": 87}, "prio": {"ok": false, "jobCount": "0"},
+            "update": {"ok": false, "jobCount": 0}, "proc_accessible": true
+        }))
+        .unwrap();
+        let th = Thresholds {
+            warn: Some(Range::parse("100", RangeUnit::Count).unwrap()),
+            crit: Some(Range::parse("1000", RangeUnit::Count).unwrap()),
+        };
+        let o = judge(&t, &th);
+        assert_eq!(o.metric("jobs"), Some(1620.0));
+        assert_eq!(o.metric("jobs_email"), Some(87.0));
+        assert_eq!(o.state, State::Critical);
+        assert!(o.summary.contains("default 1532"), "{}", o.summary);
+    }
+}

@@ -1,0 +1,174 @@
+//! `workers`: background workers per queue, judged from the worker entries.
+
+use super::plural;
+use crate::error::Error;
+use crate::http::{Client, Kind};
+use crate::misp::{self, workers::ParseError, workers::WorkerTable};
+use crate::outcome::{Metric, Outcome, State, Thresholds};
+use hyper::Method;
+
+const PATH: &str = "/servers/getWorkers";
+
+/// Fetches and judges the worker table.
+pub async fn run(client: &Client, t: &Thresholds, ignore: &[String]) -> Result<Outcome, Error> {
+    let table = fetch(client, ignore).await?;
+    Ok(judge("workers", &table, t))
+}
+
+/// `GET /servers/getWorkers`, parsed, ignored queues removed.
+pub async fn fetch(client: &Client, ignore: &[String]) -> Result<WorkerTable, Error> {
+    let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
+    let json = misp::json(&resp, "GET", PATH)?;
+    let table = misp::workers::parse(&json).map_err(|e| match e {
+        ParseError::BackgroundJobsDisabled => Error::BackgroundJobsDisabled,
+        ParseError::Malformed(reason) => Error::Malformed {
+            path: PATH.into(),
+            reason,
+        },
+    })?;
+    Ok(table.without(ignore))
+}
+
+/// True when nothing needs healing.
+pub fn healthy(table: &WorkerTable) -> bool {
+    let s = table.summary();
+    s.dead == 0 && s.queues_down.is_empty() && table.supervisord_status != Some(false)
+}
+
+/// `-w`/`-c` on dead workers; a queue with no live worker, or supervisord down, is always
+/// CRITICAL because jobs on that queue are simply not processed.
+pub fn judge(check: &str, table: &WorkerTable, t: &Thresholds) -> Outcome {
+    let s = table.summary();
+    let mut state = t.evaluate(s.dead as f64);
+    let mut problems = Vec::new();
+    if table.supervisord_status == Some(false) {
+        state = State::Critical;
+        problems.push("supervisord is down or MISP cannot reach it".to_owned());
+    }
+    if !s.queues_down.is_empty() {
+        state = State::Critical;
+        problems.push(format!("no live worker in {}", s.queues_down.join(", ")));
+    }
+    let counts = format!(
+        "{} alive, {} dead in {}, {} queued",
+        plural(s.alive, "worker"),
+        s.dead,
+        plural(table.queues.len() as u64, "queue"),
+        plural(s.jobs, "job")
+    );
+    let summary = if problems.is_empty() {
+        counts
+    } else {
+        format!("{}; {counts}", problems.join("; "))
+    };
+    let mut out = Outcome::new(check, state, summary);
+    out.details = table
+        .queues
+        .iter()
+        .map(|q| {
+            let jobs = q
+                .job_count
+                .map(|j| format!(", {}", plural(j, "job")))
+                .unwrap_or_default();
+            let down = if q.is_down() { " - no live worker" } else { "" };
+            format!(
+                "{}: {} alive, {} dead{jobs}{down}",
+                q.name,
+                q.alive(),
+                q.dead()
+            )
+        })
+        .collect();
+    if table.supervisor_mode() {
+        out.details
+            .push("supervisor mode: dead processes vanish from MISP's list, so an empty queue is the only trace".into());
+    }
+    if s.liveness_unknown {
+        out.details
+            .push("MISP cannot read /proc (alive: N/A): worker liveness is not verified".into());
+    }
+    out.metrics = metrics(table, t);
+    out
+}
+
+/// The perfdata shared by `workers` and `heal`.
+pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
+    let s = table.summary();
+    let mut m = vec![
+        Metric::count("alive", s.alive as f64),
+        Metric::count("dead", s.dead as f64).with_thresholds(t),
+        Metric::count("queues_down", s.queues_down.len() as f64),
+        Metric::count("jobs", s.jobs as f64),
+    ];
+    m.extend(
+        s.jobs_by_queue
+            .iter()
+            .map(|(q, j)| Metric::count(format!("jobs_{q}"), *j as f64)),
+    );
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::range::Range;
+    use serde_json::json;
+
+    fn table(email_workers: serde_json::Value) -> WorkerTable {
+        let ok = json!([{"pid": 1, "user": "www-data", "alive": true, "correct_user": true, "ok": true}]);
+        misp::workers::parse(&json!({
+            "cache": {"ok": true, "workers": ok, "jobCount": 0},
+            "default": {"ok": true, "workers": ok, "jobCount": "4"},
+            "email": email_workers,
+            "prio": {"ok": true, "workers": ok, "jobCount": 0},
+            "update": {"ok": true, "workers": ok, "jobCount": 0},
+            "proc_accessible": true, "controls": 1, "supervisord_status": true
+        }))
+        .unwrap()
+    }
+
+    fn default_t() -> Thresholds {
+        Thresholds::default().or_defaults(Some(Range::above(0.0)), None)
+    }
+
+    #[test]
+    fn healthy_is_ok_with_perfdata() {
+        let t = table(
+            json!({"ok": true, "workers": [{"pid": 2, "user": "www-data", "alive": true, "correct_user": true, "ok": true}], "jobCount": 0}),
+        );
+        let o = judge("workers", &t, &default_t());
+        assert_eq!(o.state, State::Ok);
+        assert_eq!(o.metric("alive"), Some(5.0));
+        assert_eq!(o.metric("dead"), Some(0.0));
+        assert_eq!(o.metric("jobs"), Some(4.0));
+        assert_eq!(o.metric("jobs_default"), Some(4.0));
+        assert!(healthy(&t));
+    }
+
+    #[test]
+    fn vanished_queue_is_critical_and_named() {
+        let t = table(json!({"ok": false, "jobCount": 3}));
+        let o = judge("workers", &t, &default_t());
+        assert_eq!(o.state, State::Critical);
+        assert!(
+            o.summary.contains("no live worker in email"),
+            "{}",
+            o.summary
+        );
+        assert_eq!(o.metric("dead"), Some(1.0));
+        assert!(!healthy(&t));
+    }
+
+    #[test]
+    fn dead_entry_with_live_sibling_warns_by_default() {
+        let t = table(json!({"ok": true, "workers": [
+            {"pid": 2, "user": "www-data", "alive": true, "correct_user": true, "ok": true},
+            {"pid": 3, "user": "www-data", "alive": false, "correct_user": true, "ok": false}], "jobCount": 0}));
+        assert_eq!(judge("workers", &t, &default_t()).state, State::Warning);
+        let lenient = Thresholds {
+            warn: Some(Range::above(1.0)),
+            crit: None,
+        };
+        assert_eq!(judge("workers", &t, &lenient).state, State::Ok);
+    }
+}

@@ -1,0 +1,761 @@
+//! Command line: clap definitions, multi-call names, and the validated [`Invocation`].
+//!
+//! Everything a user can get wrong is caught here, before any request, and reported as
+//! UNKNOWN (exit 3) with one line naming the problem.
+
+use crate::error::Error;
+use crate::http::BaseUrl;
+use crate::outcome::{State, Thresholds};
+use crate::range::{Range, RangeUnit};
+use crate::secret::ApiKey;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Names a `check_misp_<check>` link may carry.
+pub const CHECK_NAMES: [&str; 8] = [
+    "login", "events", "latency", "workers", "heal", "jobs", "stats", "users",
+];
+
+/// Monitoring plugins for MISP.
+///
+/// Run as `check_misp <CHECK> [OPTIONS]`, or through a link named `check_misp_<CHECK>`.
+/// Exit codes follow the Monitoring Plugins guidelines (0 OK, 1 WARNING, 2 CRITICAL,
+/// 3 UNKNOWN); `-o okko` prints OK/KO and exits 0/1 for OpenNMS.
+#[derive(Debug, Parser)]
+#[command(
+    name = "check_misp",
+    version,
+    disable_help_subcommand = true,
+    propagate_version = true,
+    after_help = "The API key is read from --key-file, MISP_KEY_FILE or MISP_KEY (--key is visible in ps)."
+)]
+pub struct Cli {
+    /// The check to run.
+    #[command(subcommand)]
+    pub check: CheckArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Options every check takes (accepted before or after the check name).
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)
+    #[arg(short = 'u', long, env = "MISP_URL", global = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// Shorthand for --url https://HOST (as OpenNMS passes it)
+    #[arg(
+        short = 'H',
+        long,
+        global = true,
+        value_name = "HOST",
+        conflicts_with = "url"
+    )]
+    pub hostname: Option<String>,
+    /// File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)
+    #[arg(short = 'k', long, global = true, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// The API key itself (visible in ps: prefer --key-file)
+    #[arg(long, global = true, value_name = "KEY", conflicts_with = "key_file")]
+    pub key: Option<String>,
+    /// Hard deadline for the whole check: 10s, 1m30s, or plain seconds
+    #[arg(short = 't', long, global = true, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// State to report when the deadline fires
+    #[arg(long, global = true, value_enum, default_value_t = StateArg::Critical, value_name = "STATE")]
+    pub timeout_result: StateArg,
+    /// Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)
+    #[arg(
+        short = 'w',
+        long,
+        global = true,
+        value_name = "RANGE",
+        allow_hyphen_values = true
+    )]
+    pub warning: Option<String>,
+    /// Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)
+    #[arg(
+        short = 'c',
+        long,
+        global = true,
+        value_name = "RANGE",
+        allow_hyphen_values = true
+    )]
+    pub critical: Option<String>,
+    /// Output mode
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputMode::Nagios, value_name = "MODE")]
+    pub output: OutputMode,
+    /// Trust only the CA certificates in this PEM file
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify the server's certificate
+    #[arg(long, global = true, conflicts_with = "ca_cert")]
+    pub insecure: bool,
+    /// More detail in the long output (repeatable; never shows the key)
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The checks.
+#[derive(Debug, Subcommand)]
+pub enum CheckArgs {
+    /// The login page answers as a browser sees it (no key needed)
+    Login(LoginArgs),
+    /// The REST events index answers with events
+    Events(EventsArgs),
+    /// REST response time, phase by phase (-c defaults to 5s)
+    Latency(LatencyArgs),
+    /// Background workers per queue (-w/-c on dead workers; -w defaults to 0)
+    Workers(WorkersArgs),
+    /// Workers, restarting dead ones when needed (= workers --restart-dead-workers)
+    Heal(HealArgs),
+    /// Jobs waiting in the worker queues, summed (-w/-c on the total)
+    Jobs(JobsArgs),
+    /// Events and attributes modified this month
+    Stats(StatsArgs),
+    /// Users and organisations
+    Users(StatsArgs),
+}
+
+/// `login` options.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Acceptable HTTP statuses: codes and ranges, comma-separated
+    #[arg(long, default_value = "200-202,299", value_name = "LIST")]
+    pub expect_status: String,
+    /// Text the page must contain
+    #[arg(long, default_value = "Login", value_name = "TEXT")]
+    pub expect_text: String,
+}
+
+/// `events` options.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Events to ask for (the index page size)
+    #[arg(long, default_value_t = 60, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: u32,
+    /// CRITICAL when fewer events match
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub min_events: u64,
+}
+
+/// `latency` options.
+#[derive(Debug, Args)]
+pub struct LatencyArgs {
+    /// REST path to time instead of the events index
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+}
+
+/// `workers` options.
+#[derive(Debug, Args)]
+pub struct WorkersArgs {
+    /// Restart dead workers when (and only when) some are dead; same as the heal check
+    #[arg(long)]
+    pub restart_dead_workers: bool,
+    #[command(flatten)]
+    pub heal: HealArgs,
+}
+
+/// Options of the self-healing path, also accepted by `workers`.
+#[derive(Debug, Args)]
+pub struct HealArgs {
+    /// Never restart twice within this time
+    #[arg(long, default_value = "15m", value_parser = parse_duration, value_name = "DURATION")]
+    pub cooldown: Duration,
+    /// Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+    /// Wait this long after a restart before re-checking
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub settle: Duration,
+    /// Leave this queue out of the judgement (repeatable or comma-separated)
+    #[arg(long, value_name = "QUEUE", value_delimiter = ',')]
+    pub ignore_queue: Vec<String>,
+}
+
+/// `jobs` options.
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    /// Leave this queue out of the sum (repeatable or comma-separated)
+    #[arg(long, value_name = "QUEUE", value_delimiter = ',')]
+    pub ignore_queue: Vec<String>,
+}
+
+/// `stats` and `users` options.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Answer from this cache file (written by `stats --update-cache`)
+    #[arg(long, value_name = "PATH")]
+    pub cache_file: Option<PathBuf>,
+    /// Oldest cache accepted
+    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    pub max_age: Duration,
+    /// Fetch the statistics and rewrite the cache file (for cron)
+    #[arg(long, requires = "cache_file")]
+    pub update_cache: bool,
+}
+
+/// `--timeout-result` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StateArg {
+    /// Exit 0.
+    Ok,
+    /// Exit 1.
+    Warning,
+    /// Exit 2.
+    Critical,
+    /// Exit 3.
+    Unknown,
+}
+
+impl From<StateArg> for State {
+    fn from(s: StateArg) -> State {
+        match s {
+            StateArg::Ok => State::Ok,
+            StateArg::Warning => State::Warning,
+            StateArg::Critical => State::Critical,
+            StateArg::Unknown => State::Unknown,
+        }
+    }
+}
+
+/// Output modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputMode {
+    /// Status line, perfdata, exit 0-3
+    Nagios,
+    /// OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)
+    Okko,
+    /// One JSON object
+    Json,
+    /// Values only, one per line (net-snmp extend)
+    Snmp,
+    /// name:value pairs on one line (Cacti data input)
+    Cacti,
+}
+
+/// `--timeout`-style values: humantime (`10s`, `1m30s`, `500ms`) or plain seconds (`10`, `2.5`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = match s.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
+        Ok(_) => return Err(format!("'{s}' is not a positive duration")),
+        Err(_) => humantime::parse_duration(s.trim())
+            .map_err(|e| format!("'{s}' is not a duration like 10s, 1m30s or 10 ({e})"))?,
+    };
+    if d.is_zero() {
+        return Err("a zero duration is not allowed".into());
+    }
+    Ok(d)
+}
+
+/// What to run, fully validated.
+#[derive(Debug)]
+pub struct Invocation {
+    /// The check and its own settings.
+    pub check: Check,
+    /// MISP's base URL.
+    pub base: BaseUrl,
+    /// The key, for checks that need one.
+    pub key: Option<ApiKey>,
+    /// Deadline for the whole check.
+    pub timeout: Duration,
+    /// State when the deadline fires.
+    pub timeout_result: State,
+    /// `-w`/`-c`, with the check's defaults filled in.
+    pub thresholds: Thresholds,
+    /// Output mode.
+    pub output: OutputMode,
+    /// `--ca-cert`.
+    pub ca_cert: Option<PathBuf>,
+    /// `--insecure`.
+    pub insecure: bool,
+    /// `-v` count.
+    pub verbose: u8,
+}
+
+/// A check with its own settings.
+#[derive(Debug)]
+pub enum Check {
+    /// See [`LoginArgs`].
+    Login {
+        /// Accepted status ranges, inclusive.
+        expect_status: Vec<(u16, u16)>,
+        /// Required body text.
+        expect_text: String,
+    },
+    /// See [`EventsArgs`].
+    Events {
+        /// Page size.
+        limit: u32,
+        /// Minimum matching events.
+        min_events: u64,
+    },
+    /// See [`LatencyArgs`].
+    Latency {
+        /// Path timed.
+        path: String,
+    },
+    /// Workers, healing when `heal` is set.
+    Workers {
+        /// Self-healing settings, when asked for.
+        heal: Option<HealSettings>,
+        /// Queues left out.
+        ignore_queues: Vec<String>,
+    },
+    /// See [`JobsArgs`].
+    Jobs {
+        /// Queues left out.
+        ignore_queues: Vec<String>,
+    },
+    /// Statistics (`stats` or `users`).
+    Stats {
+        /// Which figures: events/attributes, or users/orgs.
+        kind: StatsKind,
+        /// Cache file.
+        cache_file: Option<PathBuf>,
+        /// Oldest cache accepted.
+        max_age: Duration,
+        /// Refresh the cache.
+        update_cache: bool,
+    },
+}
+
+/// Which pair of statistics a stats-type check reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsKind {
+    /// Events and attributes modified this month.
+    Activity,
+    /// Users and organisations.
+    Users,
+}
+
+/// Self-healing settings.
+#[derive(Clone, Debug)]
+pub struct HealSettings {
+    /// Minimum time between two restarts.
+    pub cooldown: Duration,
+    /// Explicit state file, else the per-URL default.
+    pub state_file: Option<PathBuf>,
+    /// Wait before the re-check.
+    pub settle: Duration,
+}
+
+impl Check {
+    /// The check's name as the user typed it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Check::Login { .. } => "login",
+            Check::Events { .. } => "events",
+            Check::Latency { .. } => "latency",
+            Check::Workers { heal: None, .. } => "workers",
+            Check::Workers { heal: Some(_), .. } => "heal",
+            Check::Jobs { .. } => "jobs",
+            Check::Stats {
+                kind: StatsKind::Activity,
+                ..
+            } => "stats",
+            Check::Stats {
+                kind: StatsKind::Users,
+                ..
+            } => "users",
+        }
+    }
+
+    fn range_unit(&self) -> RangeUnit {
+        match self {
+            Check::Login { .. } | Check::Events { .. } | Check::Latency { .. } => {
+                RangeUnit::Seconds
+            }
+            _ => RangeUnit::Count,
+        }
+    }
+
+    fn needs_key(&self) -> bool {
+        !matches!(self, Check::Login { .. })
+    }
+}
+
+/// What happened instead of an [`Invocation`].
+#[derive(Debug)]
+pub enum NotRun {
+    /// `--help` or `--version`: print and exit 3.
+    Info(String),
+    /// Bad input: report UNKNOWN in the output mode the user asked for (if we could tell).
+    Bad {
+        /// Check name, if known.
+        check: Option<String>,
+        /// Output mode, if known.
+        output: OutputMode,
+        /// The problem, one line.
+        message: String,
+        /// Usage text to print after the status line (nagios mode).
+        usage: Option<String>,
+    },
+}
+
+/// Rewrites `check_misp_<check> ARGS` to `check_misp <check> ARGS`.
+///
+/// Done here rather than with clap's `multicall`, which needs one subcommand per link
+/// name; with this, one definition serves both forms and an unknown link name gets a
+/// message that says what the name should be.
+pub fn normalize_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, String> {
+    let Some(argv0) = args.first() else {
+        return Ok(vec!["check_misp".into()]);
+    };
+    let prog = Path::new(argv0)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prog = prog.strip_suffix(".exe").unwrap_or(&prog);
+    let rest = prog
+        .strip_prefix("check_misp_")
+        .or_else(|| prog.strip_prefix("check_misp-"));
+    if let Some(rest) = rest {
+        let check = rest.replace('-', "_");
+        if !CHECK_NAMES.contains(&check.as_str()) {
+            return Err(format!(
+                "unknown check '{rest}' in program name '{prog}': link the binary as check_misp_<CHECK>, CHECK one of {}",
+                CHECK_NAMES.join(", ")
+            ));
+        }
+        args[0] = "check_misp".into();
+        args.insert(1, check.into());
+    }
+    Ok(args)
+}
+
+/// Parses and validates the command line (and MISP_* environment).
+pub fn parse(args: Vec<OsString>) -> Result<Invocation, NotRun> {
+    let guessed = guess_output(&args);
+    let args = normalize_args(args).map_err(|m| NotRun::Bad {
+        check: None,
+        output: guessed,
+        message: m,
+        usage: None,
+    })?;
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            let text = e.render().to_string();
+            return Err(match e.kind() {
+                K::DisplayHelp
+                | K::DisplayVersion
+                | K::DisplayHelpOnMissingArgumentOrSubcommand => NotRun::Info(text),
+                _ => {
+                    let first = text
+                        .lines()
+                        .next()
+                        .unwrap_or("invalid command line")
+                        .trim_start_matches("error: ")
+                        .to_owned();
+                    let usage = text
+                        .lines()
+                        .skip(1)
+                        .filter(|l| !l.trim().is_empty())
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    NotRun::Bad {
+                        check: guess_check(&args),
+                        output: guessed,
+                        message: first,
+                        usage: Some(usage),
+                    }
+                }
+            });
+        }
+    };
+    let output = cli.common.output;
+    let name = check_name(&cli.check);
+    check_of(cli.check)
+        .and_then(|check| build(check, cli.common, &Env::from_process()))
+        .map_err(|error| NotRun::Bad {
+            check: Some(name.to_owned()),
+            output,
+            message: error.to_string(),
+            usage: None,
+        })
+}
+
+fn check_name(args: &CheckArgs) -> &'static str {
+    match args {
+        CheckArgs::Login(_) => "login",
+        CheckArgs::Events(_) => "events",
+        CheckArgs::Latency(_) => "latency",
+        CheckArgs::Workers(a) if a.restart_dead_workers => "heal",
+        CheckArgs::Workers(_) => "workers",
+        CheckArgs::Heal(_) => "heal",
+        CheckArgs::Jobs(_) => "jobs",
+        CheckArgs::Stats(_) => "stats",
+        CheckArgs::Users(_) => "users",
+    }
+}
+
+/// The environment variables that may carry the key, read once so tests can supply them.
+#[derive(Debug, Default)]
+pub struct Env {
+    /// `MISP_KEY_FILE`.
+    pub key_file: Option<OsString>,
+    /// `MISP_KEY`.
+    pub key: Option<OsString>,
+}
+
+impl Env {
+    fn from_process() -> Self {
+        Env {
+            key_file: std::env::var_os("MISP_KEY_FILE"),
+            key: std::env::var_os("MISP_KEY"),
+        }
+    }
+}
+
+fn check_of(args: CheckArgs) -> Result<Check, Error> {
+    let heal = |h: HealArgs| HealSettings {
+        cooldown: h.cooldown,
+        state_file: h.state_file,
+        settle: h.settle,
+    };
+    Ok(match args {
+        CheckArgs::Login(a) => Check::Login {
+            expect_status: parse_statuses(&a.expect_status)?,
+            expect_text: a.expect_text,
+        },
+        CheckArgs::Events(a) => Check::Events {
+            limit: a.limit,
+            min_events: a.min_events,
+        },
+        CheckArgs::Latency(a) => Check::Latency {
+            path: a
+                .path
+                .unwrap_or_else(|| "/events/index/limit:1/page:1/searchminimal:1".into()),
+        },
+        CheckArgs::Workers(a) => Check::Workers {
+            ignore_queues: a.heal.ignore_queue.clone(),
+            heal: a.restart_dead_workers.then(|| heal(a.heal)),
+        },
+        CheckArgs::Heal(a) => Check::Workers {
+            ignore_queues: a.ignore_queue.clone(),
+            heal: Some(heal(a)),
+        },
+        CheckArgs::Jobs(a) => Check::Jobs {
+            ignore_queues: a.ignore_queue,
+        },
+        CheckArgs::Stats(a) => stats(StatsKind::Activity, a),
+        CheckArgs::Users(a) => stats(StatsKind::Users, a),
+    })
+}
+
+fn stats(kind: StatsKind, a: StatsArgs) -> Check {
+    Check::Stats {
+        kind,
+        cache_file: a.cache_file,
+        max_age: a.max_age,
+        update_cache: a.update_cache,
+    }
+}
+
+/// Validates everything clap could not: URL, key and ranges.
+pub fn build(check: Check, c: CommonArgs, env: &Env) -> Result<Invocation, Error> {
+    let url = match (&c.url, &c.hostname) {
+        (Some(u), _) => u.clone(),
+        (None, Some(h)) => format!("https://{h}"),
+        (None, None) => {
+            return Err(Error::Usage(
+                "no MISP given: use --url URL (or env MISP_URL) or -H HOST".into(),
+            ))
+        }
+    };
+    let base = BaseUrl::parse(&url).map_err(Error::Usage)?;
+    let key = if check.needs_key() {
+        Some(load_key(&c, env)?)
+    } else {
+        None
+    };
+    let unit = check.range_unit();
+    let range = |opt: &Option<String>, which: &str| -> Result<Option<Range>, Error> {
+        opt.as_deref()
+            .map(|s| Range::parse(s, unit).map_err(|e| Error::Usage(format!("{which}: {e}"))))
+            .transpose()
+    };
+    let given = Thresholds {
+        warn: range(&c.warning, "--warning")?,
+        crit: range(&c.critical, "--critical")?,
+    };
+    let thresholds = match &check {
+        Check::Latency { .. } => given.or_defaults(None, Some(Range::above(5.0))),
+        Check::Workers { .. } => given.or_defaults(Some(Range::above(0.0)), None),
+        _ => given,
+    };
+    Ok(Invocation {
+        check,
+        base,
+        key,
+        timeout: c.timeout,
+        timeout_result: c.timeout_result.into(),
+        thresholds,
+        output: c.output,
+        ca_cert: c.ca_cert,
+        insecure: c.insecure,
+        verbose: c.verbose,
+    })
+}
+
+fn load_key(c: &CommonArgs, env: &Env) -> Result<ApiKey, Error> {
+    let from_file = |path: &Path| -> Result<ApiKey, Error> {
+        let read_err = |reason: String| Error::KeyFile {
+            path: path.to_owned(),
+            reason,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| read_err(e.to_string()))?;
+        // A key file is 40 bytes and a newline; refuse to slurp something else entirely.
+        if meta.len() > 4096 {
+            return Err(read_err("not a key file (larger than 4 KiB)".into()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
+        ApiKey::parse(&text).map_err(|reason| Error::KeyFormat {
+            source_name: format!("file {}", path.display()),
+            reason,
+        })
+    };
+    let literal = |text: &str, source: &str| {
+        ApiKey::parse(text).map_err(|reason| Error::KeyFormat {
+            source_name: source.to_owned(),
+            reason,
+        })
+    };
+    if let Some(path) = &c.key_file {
+        return from_file(path);
+    }
+    if let Some(k) = &c.key {
+        return literal(k, "--key");
+    }
+    if let Some(path) = env.key_file.as_ref().filter(|p| !p.is_empty()) {
+        return from_file(Path::new(path));
+    }
+    if let Some(k) = &env.key {
+        return literal(&k.to_string_lossy(), "MISP_KEY");
+    }
+    Err(Error::NoKey)
+}
+
+fn parse_statuses(s: &str) -> Result<Vec<(u16, u16)>, Error> {
+    let bad = || {
+        Error::Usage(format!(
+            "--expect-status: '{s}' is not a list of status codes like 200-202,299"
+        ))
+    };
+    let code = |t: &str| {
+        t.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (100..=599).contains(c))
+    };
+    s.split(',')
+        .map(|part| match part.split_once('-') {
+            Some((a, b)) => match (code(a), code(b)) {
+                (Some(a), Some(b)) if a <= b => Ok((a, b)),
+                _ => Err(bad()),
+            },
+            None => code(part).map(|c| (c, c)).ok_or_else(bad),
+        })
+        .collect()
+}
+
+/// Best guess of `-o` from raw args, so even a bad command line answers in the asked mode.
+fn guess_output(args: &[OsString]) -> OutputMode {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut found = None;
+    for (i, a) in args.iter().enumerate() {
+        let value = if a == "-o" || a == "--output" {
+            args.get(i + 1).map(String::as_str)
+        } else {
+            a.strip_prefix("--output=")
+                .or_else(|| a.strip_prefix("-o").filter(|v| !v.is_empty()))
+        };
+        if let Some(v) = value.and_then(|v| OutputMode::from_str(v, true).ok()) {
+            found = Some(v);
+        }
+    }
+    found.unwrap_or(OutputMode::Nagios)
+}
+
+fn guess_check(args: &[OsString]) -> Option<String> {
+    args.iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy())
+        .find(|a| CHECK_NAMES.contains(&a.as_ref()))
+        .map(|a| a.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn link_names_become_subcommands() {
+        assert_eq!(
+            normalize_args(os(&[
+                "/usr/lib/nagios/plugins/check_misp_workers",
+                "-w",
+                "1"
+            ]))
+            .unwrap(),
+            os(&["check_misp", "workers", "-w", "1"])
+        );
+        assert_eq!(
+            normalize_args(os(&["check_misp-latency"])).unwrap(),
+            os(&["check_misp", "latency"])
+        );
+        assert_eq!(
+            normalize_args(os(&["./check_misp", "jobs"])).unwrap(),
+            os(&["./check_misp", "jobs"])
+        );
+        assert!(normalize_args(os(&["check_misp_bogus"])).is_err());
+    }
+
+    #[test]
+    fn durations_plain_or_humantime() {
+        assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_duration("2.5").unwrap(), Duration::from_millis(2500));
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        for bad in ["0", "-1", "ten", "", "10 parsecs", "inf", "NaN"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn status_lists() {
+        assert_eq!(
+            parse_statuses("200-202,299").unwrap(),
+            vec![(200, 202), (299, 299)]
+        );
+        for bad in ["", "2xx", "300-200", "99", "200,,201", "600"] {
+            assert!(parse_statuses(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn output_is_guessed_from_any_spelling() {
+        assert_eq!(guess_output(&os(&["x", "-o", "okko"])), OutputMode::Okko);
+        assert_eq!(guess_output(&os(&["x", "-ojson"])), OutputMode::Json);
+        assert_eq!(guess_output(&os(&["x", "--output=snmp"])), OutputMode::Snmp);
+        assert_eq!(guess_output(&os(&["x", "--bogus"])), OutputMode::Nagios);
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,106 @@
+//! `check_misp`: monitoring plugins for MISP.
+//!
+//! Data flows one way: parse args → fetch from MISP → judge → render → exit. This file is
+//! the only place that prints or exits.
+
+use check_misp::cli::{self, NotRun};
+use check_misp::error::{Error, Phase};
+use check_misp::outcome::{Outcome, State};
+use check_misp::{checks, output};
+use std::io::Write;
+use std::time::Duration;
+
+fn main() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let (rendered, key) = match cli::parse(args) {
+        Ok(inv) => {
+            let outcome = execute(&inv);
+            (output::render(inv.output, &outcome, None), inv.key)
+        }
+        Err(NotRun::Info(text)) => {
+            // Help and version go to stdout and exit UNKNOWN, as the guidelines require.
+            print_and_exit(&text, "", 3)
+        }
+        Err(NotRun::Bad {
+            check,
+            output,
+            message,
+            usage,
+        }) => {
+            let outcome = Outcome::new(check.as_deref().unwrap_or(""), State::Unknown, message);
+            (output::render(output, &outcome, usage.as_deref()), None)
+        }
+    };
+    let redact = |s: &str| match &key {
+        Some(k) => k.redact_in(s),
+        None => s.to_owned(),
+    };
+    print_and_exit(
+        &redact(&rendered.stdout),
+        &redact(&rendered.stderr),
+        rendered.code,
+    )
+}
+
+/// Runs the check on a single-threaded runtime under the deadline; SIGTERM or SIGINT
+/// (OpenNMS and Icinga kill late plugins) ends it at once with what is known.
+fn execute(inv: &cli::Invocation) -> Outcome {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let runtime = match runtime {
+        Ok(rt) => rt,
+        Err(e) => {
+            return Outcome::new(
+                inv.check.name(),
+                State::Unknown,
+                format!("cannot start the I/O runtime: {e}"),
+            )
+        }
+    };
+    let result = runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + inv.timeout;
+        // Every phase has its own deadline check naming what it waited for; this outer one
+        // is only a backstop and fires a moment later.
+        let guarded = tokio::time::timeout_at(
+            deadline + Duration::from_millis(200),
+            checks::run(inv, deadline),
+        );
+        tokio::select! {
+            r = guarded => r.unwrap_or_else(|_| Err(Error::Timeout {
+                after: humantime::format_duration(inv.timeout).to_string(),
+                phase: Phase::Check,
+            })),
+            signal = termination() => Err(Error::Terminated(signal)),
+        }
+    });
+    // Leave a resolver thread still blocked in getaddrinfo behind instead of waiting for it.
+    runtime.shutdown_background();
+    result.unwrap_or_else(|e| {
+        Outcome::new(inv.check.name(), e.state(inv.timeout_result), e.to_string())
+    })
+}
+
+async fn termination() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        },
+        _ => std::future::pending().await,
+    }
+}
+
+fn print_and_exit(stdout: &str, stderr: &str, code: u8) -> ! {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(stdout.as_bytes());
+    let _ = out.flush();
+    if !stderr.is_empty() {
+        let _ = std::io::stderr().write_all(stderr.as_bytes());
+    }
+    std::process::exit(i32::from(code))
+}

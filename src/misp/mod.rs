@@ -1,0 +1,188 @@
+//! MISP's wire format: how its answers look, parsed into small types (no I/O here).
+//!
+//! MISP 2.5 sends most numbers as JSON strings and 2.4 as numbers, so every number and flag
+//! goes through [`number`] and [`flag`], which accept both.
+
+pub mod events;
+pub mod workers;
+
+use crate::error::Error;
+use crate::http::Response;
+use serde_json::Value;
+
+/// A count from MISP: a JSON number or a string holding one (`12`, `"12"`, `12.0`).
+pub fn number(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+                .map(|f| f as u64)
+        }),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<u64>().ok().or_else(|| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite() && *f >= 0.0 && f.fract() == 0.0)
+                    .map(|f| f as u64)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A flag from MISP: a JSON boolean, `0`/`1`, or their string forms.
+pub fn flag(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_u64().and_then(|n| match n {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }),
+        Value::String(s) => match s.trim() {
+            "1" | "true" => Some(true),
+            "0" | "false" | "" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Turns any non-2xx answer into the error that names its cause.
+pub fn check_status(resp: &Response, method: &str, path: &str) -> Result<(), Error> {
+    let status = resp.status;
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    if (300..400).contains(&status) {
+        let location = resp.header("location").unwrap_or("(no Location header)");
+        let hint = if location.contains("/users/login") {
+            " (MISP wants a browser login: the API key or the Accept header was not honoured)"
+        } else {
+            " (redirects are not followed, so the key is never sent elsewhere)"
+        };
+        return Err(Error::Redirect {
+            status,
+            path: path.to_owned(),
+            location: one_line(location, 200),
+            hint: hint.to_owned(),
+        });
+    }
+    let message = error_message(resp);
+    if status == 403 {
+        if let Some(m) = &message {
+            if m.starts_with("Authentication failed") {
+                let detail = m
+                    .strip_prefix("Authentication failed.")
+                    .map(str::trim)
+                    .filter(|rest| !rest.is_empty() && !rest.starts_with("Please make sure"))
+                    .map(|rest| format!("; MISP says: {rest}"))
+                    .unwrap_or_default();
+                return Err(Error::KeyRejected { detail });
+            }
+        }
+    }
+    let detail = match (status, message) {
+        (403, Some(m)) if m.contains("permission") => {
+            format!(": {m} (the key's user must be a site admin, and the key not read-only)")
+        }
+        (429, Some(m)) => format!(": {m} (MISP's rate limit for this key)"),
+        (_, Some(m)) => format!(": {m}"),
+        (_, None) if looks_like_html(resp) => " (an HTML error page)".to_owned(),
+        (_, None) => String::new(),
+    };
+    Err(Error::Status {
+        status,
+        method: method.to_owned(),
+        path: path.to_owned(),
+        detail,
+    })
+}
+
+/// Parses a 2xx answer that must be JSON.
+pub fn json(resp: &Response, method: &str, path: &str) -> Result<Value, Error> {
+    check_status(resp, method, path)?;
+    let malformed = |reason: String| Error::Malformed {
+        path: path.to_owned(),
+        reason,
+    };
+    if resp.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(malformed("empty body where JSON was expected".into()));
+    }
+    if looks_like_html(resp) {
+        let what = if contains(&resp.body, b"UserLoginForm") {
+            "MISP's login page instead of JSON (the API key or the Accept header was not honoured)"
+        } else {
+            "an HTML page instead of JSON"
+        };
+        return Err(malformed(what.into()));
+    }
+    serde_json::from_slice(&resp.body).map_err(|e| malformed(format!("malformed JSON ({e})")))
+}
+
+/// MISP's `{"name", "message", "url"}` error text, if the body is one.
+fn error_message(resp: &Response) -> Option<String> {
+    let v: Value = serde_json::from_slice(&resp.body).ok()?;
+    let m = v
+        .get("message")
+        .or_else(|| v.get("name"))
+        .and_then(Value::as_str)?;
+    Some(one_line(m, 200))
+}
+
+fn looks_like_html(resp: &Response) -> bool {
+    let ct = resp.header("content-type").unwrap_or("");
+    let first = resp.body.iter().find(|b| !b.is_ascii_whitespace());
+    ct.starts_with("text/html") || first == Some(&b'<')
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Squeezes text a server sent into one printable line of at most `max` characters.
+pub fn one_line(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_in_both_encodings() {
+        assert_eq!(number(&json!(12)), Some(12));
+        assert_eq!(number(&json!("12")), Some(12));
+        assert_eq!(number(&json!(" 7 ")), Some(7));
+        assert_eq!(number(&json!(161.0)), Some(161));
+        assert_eq!(number(&json!("161.0")), Some(161));
+        assert_eq!(number(&json!(-1)), None);
+        assert_eq!(number(&json!("x")), None);
+        assert_eq!(number(&json!(null)), None);
+        assert_eq!(number(&json!(1.5)), None);
+    }
+
+    #[test]
+    fn flags_in_both_encodings() {
+        assert_eq!(flag(&json!(true)), Some(true));
+        assert_eq!(flag(&json!(0)), Some(false));
+        assert_eq!(flag(&json!("1")), Some(true));
+        assert_eq!(flag(&json!("N/A")), None);
+    }
+
+    #[test]
+    fn one_line_strips_controls_and_caps() {
+        assert_eq!(one_line("a\nb\tc", 10), "a b c");
+        assert_eq!(one_line("abcdef", 3), "abc…");
+    }
+}

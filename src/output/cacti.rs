@@ -1,0 +1,54 @@
+//! Cacti Script/Command data input: `name:value` pairs on one line.
+//! A value that could not be measured is `U`, Cacti's and RRDtool's "unknown".
+
+use super::{layout, number, Rendered};
+use crate::outcome::Outcome;
+
+pub(super) fn render(o: &Outcome) -> Rendered {
+    let mut pairs: Vec<String> = layout(&o.check)
+        .iter()
+        .map(|n| {
+            format!(
+                "{n}:{}",
+                o.metric(n).map(number).unwrap_or_else(|| "U".into())
+            )
+        })
+        .collect();
+    let fixed = layout(&o.check);
+    pairs.extend(
+        o.metrics
+            .iter()
+            .filter(|m| !fixed.contains(&m.name.as_str()))
+            .map(|m| format!("{}:{}", m.name, number(m.value))),
+    );
+    Rendered {
+        stdout: format!("{}\n", pairs.join(" ")),
+        stderr: String::new(),
+        code: o.state.code(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Metric, State};
+
+    #[test]
+    fn pairs_on_one_line() {
+        let mut o = Outcome::new("latency", State::Ok, "x");
+        o.metrics = vec![
+            Metric::seconds("time_connect", 0.004),
+            Metric::seconds("time_tls", 0.0),
+            Metric::seconds("time_firstbyte", 0.1),
+            Metric::seconds("time_total", 0.123),
+        ];
+        assert_eq!(
+            render(&o).stdout,
+            "time_total:0.123000 time_connect:0.004000 time_tls:0 time_firstbyte:0.100000\n"
+        );
+        assert_eq!(
+            render(&Outcome::new("jobs", State::Critical, "x")).stdout,
+            "jobs:U\n"
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! net-snmp `extend`: the values only, one per line, in the seed blog's OID order.
+//! A value that could not be measured is `-1`, as the blog's helper printed on failure.
+
+use super::{layout, number, Rendered};
+use crate::outcome::Outcome;
+
+pub(super) fn render(o: &Outcome) -> Rendered {
+    let names = layout(&o.check);
+    let values: Vec<String> = if names.is_empty() {
+        o.metrics.iter().map(|m| number(m.value)).collect()
+    } else {
+        names
+            .iter()
+            .map(|n| o.metric(n).map(number).unwrap_or_else(|| "-1".into()))
+            .collect()
+    };
+    let mut stdout = values.join("\n");
+    stdout.push('\n');
+    Rendered {
+        stdout,
+        stderr: String::new(),
+        code: o.state.code(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Metric, State};
+
+    #[test]
+    fn fixed_lines_and_minus_one_on_failure() {
+        let mut o = Outcome::new("workers", State::Critical, "x");
+        o.metrics = vec![Metric::count("dead", 2.0), Metric::count("alive", 19.0)];
+        assert_eq!(render(&o).stdout, "19\n2\n");
+        let failed = render(&Outcome::new("workers", State::Critical, "refused"));
+        assert_eq!((failed.stdout.as_str(), failed.code), ("-1\n-1\n", 2));
+        assert_eq!(
+            render(&Outcome::new("jobs", State::Unknown, "x")).stdout,
+            "-1\n"
+        );
+    }
+}
