@@ -1,0 +1,424 @@
+//! A MISP simulator for check_misp's tests, demo and benchmarks.
+//!
+//! It speaks MISP's wire format as described in `docs/misp-wire-format.md` (REST
+//! detection, key auth, `getWorkers` in three generations of worker management,
+//! `restartDeadWorkers` that really revives killed workers, the minimal event index,
+//! statistics, version and heartbeat) over HTTP and HTTPS on loopback, and can be told
+//! to misbehave (hang, drip, reset, truncate, …) per path.
+//!
+//! ```no_run
+//! let sim = misp_sim::Sim::start(Default::default()).unwrap();
+//! sim.kill_worker("default");
+//! println!("{} with key {}", sim.https_url(), misp_sim::DEFAULT_KEY);
+//! ```
+
+mod control;
+mod json;
+mod login;
+mod server;
+mod state;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use state::Shared;
+
+/// The site-admin API key a default `Sim` accepts (40 alphanumerics, as MISP requires).
+pub const DEFAULT_KEY: &str = "SimSiteAdminKey0000000000000000000000001";
+
+/// A valid key of a user who is not site admin: REST works, but `getWorkers` and the
+/// restart calls answer 403 "You do not have permission to use this functionality.".
+pub const READONLY_KEY: &str = "SimReadOnlyUserKey0000000000000000000002";
+
+/// How the simulated MISP manages its background workers (wire format §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerMode {
+    /// 2.5 SimpleBackgroundJobs: supervisord runs 5/5/5/5/1 processes; dead processes
+    /// vanish from the list; `supervisord_status` key; no scheduler queue.
+    Supervisor,
+    /// CakeResque from 2.4.133: dead registrations stay as `alive:false, ok:false`; a
+    /// `scheduler` queue without `jobCount`; queue `ok` only with a live worker.
+    CakeResque,
+    /// CakeResque up to 2.4.132: like `CakeResque`, but a queue is `ok:true` whenever it
+    /// has any entry, even if all of them are dead.
+    Legacy,
+}
+
+/// How numbers are encoded in JSON answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// MISP 2.5: counts as JSON strings (statistics, event ids and timestamps, and
+    /// `jobCount` and `pid` in `getWorkers`).
+    V25,
+    /// MISP 2.4: JSON numbers; `attributes_per_event` and `average_user_per_org` are
+    /// floats such as `161.0`.
+    V24,
+}
+
+/// Start-up options of a [`Sim`].
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    /// The site-admin API key (40 alphanumerics).
+    pub key: String,
+    /// Worker management generation.
+    pub mode: WorkerMode,
+    /// Number encoding of the JSON answers.
+    pub encoding: Encoding,
+    /// Address both listeners bind to (default 127.0.0.1).
+    pub bind: IpAddr,
+    /// HTTP port; 0 picks a free one.
+    pub http_port: u16,
+    /// HTTPS port; 0 picks a free one.
+    pub https_port: u16,
+    /// How long after `restartDeadWorkers` the workers show up again (default 300 ms).
+    pub revive_delay: Duration,
+    /// Subject alternative names of the certificate; IP strings become IP SANs.
+    pub tls_names: Vec<String>,
+    /// Make the certificate's validity lie entirely in the past.
+    pub tls_expired: bool,
+    /// Number of events in the event index (default 12).
+    pub events: u32,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            key: DEFAULT_KEY.to_string(),
+            mode: WorkerMode::Supervisor,
+            encoding: Encoding::V25,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            http_port: 0,
+            https_port: 0,
+            revive_delay: Duration::from_millis(300),
+            tls_names: vec!["localhost".to_string(), "127.0.0.1".to_string()],
+            tls_expired: false,
+            events: 12,
+        }
+    }
+}
+
+/// A misbehaviour to inject instead of the normal answer (see [`Sim::set_fault`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Read the request, never answer; the socket stays open until the `Sim` drops.
+    Hang,
+    /// Send the real answer's headers (with its full Content-Length), then its body one
+    /// byte every `1/bytes_per_sec` seconds.
+    Drip {
+        /// Body bytes per second (at least 1).
+        bytes_per_sec: u32,
+    },
+    /// Send the real answer's headers with its full Content-Length and half its body,
+    /// then close the TCP connection with RST.
+    ResetMidBody,
+    /// Answer exactly this.
+    Status {
+        /// HTTP status code.
+        code: u16,
+        /// Content-Type header.
+        content_type: String,
+        /// Body.
+        body: String,
+    },
+    /// 200 `application/json` with a Content-Length of `bytes`: `[` then filler.
+    HugeBody {
+        /// Body size.
+        bytes: u64,
+    },
+    /// Like `HugeBody` but chunked, so the size is not known up front.
+    HugeChunked {
+        /// Body size.
+        bytes: u64,
+    },
+    /// 200 `application/json`: the real answer with invalid UTF-8 inside a string.
+    NonUtf8,
+    /// The real answer (status and headers) with its body cut in the middle; the
+    /// Content-Length matches the cut body, so only the JSON is broken.
+    TruncatedJson,
+    /// 302 to `location`.
+    RedirectTo {
+        /// Location header.
+        location: String,
+    },
+}
+
+/// MISP's rate-limit answer (`RestResponse->throwException(429, …)`; the
+/// `X-Rate-Limit-*` headers are left out).
+pub fn rate_limited() -> Fault {
+    Fault::Status {
+        code: 429,
+        content_type: "application/json; charset=UTF-8".to_string(),
+        body: r#"{"name":"Rate limit exceeded.","message":"Rate limit exceeded.","url":"/events/index"}"#
+            .to_string(),
+    }
+}
+
+/// The HTML page MISP (CakePHP, debug 0) serves for an internal error.
+pub fn html_500() -> Fault {
+    Fault::Status {
+        code: 500,
+        content_type: "text/html; charset=UTF-8".to_string(),
+        body: server::error_500_html("/"),
+    }
+}
+
+/// The 403 a non-site-admin gets on admin endpoints, for the given request path.
+pub fn permission_denied(path: &str) -> Fault {
+    Fault::Status {
+        code: 403,
+        content_type: "application/json; charset=UTF-8".to_string(),
+        body: format!(
+            r#"{{"name":"You do not have permission to use this functionality.","message":"You do not have permission to use this functionality.","url":"{}"}}"#,
+            path.replace('/', "\\/")
+        ),
+    }
+}
+
+/// A running simulator. Dropping it stops both listeners and every connection.
+pub struct Sim {
+    shared: Arc<Shared>,
+    runtime: Option<tokio::runtime::Runtime>,
+    http: std::net::SocketAddr,
+    https: std::net::SocketAddr,
+    ca_pem: String,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("http", &self.http)
+            .field("https", &self.https)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        // shutdown_background never blocks, so a Sim may be dropped inside async tests.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn other(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// A fresh self-signed certificate for `names`, as (PEM, rustls config).
+fn make_tls(opts: &SimOptions) -> io::Result<(String, rustls::ServerConfig)> {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let mut params = rcgen::CertificateParams::new(opts.tls_names.clone()).map_err(other)?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "misp-sim");
+    // From last year to two years ahead: valid today and far from any expiry warning.
+    let year = 1970
+        + SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 31_556_952) as i32;
+    let (from, to) = if opts.tls_expired {
+        (year - 3, year - 2)
+    } else {
+        (year - 1, year + 2)
+    };
+    params.not_before = rcgen::date_time_ymd(from, 1, 1);
+    params.not_after = rcgen::date_time_ymd(to, 1, 1);
+    let key = rcgen::KeyPair::generate().map_err(other)?;
+    let cert = params.self_signed(&key).map_err(other)?;
+    let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(other)?
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], der)
+        .map_err(other)?;
+    Ok((cert.pem(), config))
+}
+
+impl Sim {
+    /// Starts both listeners on a runtime of its own and returns once they are bound.
+    pub fn start(opts: SimOptions) -> io::Result<Sim> {
+        let (ca_pem, tls) = make_tls(&opts)?;
+        let http = std::net::TcpListener::bind((opts.bind, opts.http_port))?;
+        let https = std::net::TcpListener::bind((opts.bind, opts.https_port))?;
+        http.set_nonblocking(true)?;
+        https.set_nonblocking(true)?;
+        let (http_addr, https_addr) = (http.local_addr()?, https.local_addr()?);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("misp-sim")
+            .enable_all()
+            .build()?;
+        let shared = Arc::new(Shared::new(&opts));
+        {
+            // from_std needs a runtime context; entering one works even when the caller
+            // is itself inside another runtime (no block_on here).
+            let _guard = runtime.enter();
+            let http = tokio::net::TcpListener::from_std(http)?;
+            let https = tokio::net::TcpListener::from_std(https)?;
+            let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+            runtime.spawn(server::accept_loop(http, shared.clone(), None));
+            runtime.spawn(server::accept_loop(https, shared.clone(), Some(acceptor)));
+        }
+        Ok(Sim {
+            shared,
+            runtime: Some(runtime),
+            http: http_addr,
+            https: https_addr,
+            ca_pem,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.http)
+    }
+
+    /// `https://127.0.0.1:PORT`; the certificate covers 127.0.0.1 and localhost.
+    pub fn https_url(&self) -> String {
+        format!("https://{}", self.https)
+    }
+
+    /// Port of the HTTP listener.
+    pub fn http_port(&self) -> u16 {
+        self.http.port()
+    }
+
+    /// Port of the HTTPS listener.
+    pub fn https_port(&self) -> u16 {
+        self.https.port()
+    }
+
+    /// PEM of the self-signed server certificate; trust it as the CA.
+    pub fn ca_pem(&self) -> String {
+        self.ca_pem.clone()
+    }
+
+    /// Writes [`Sim::ca_pem`] to `path`.
+    pub fn write_ca(&self, path: &std::path::Path) -> io::Result<()> {
+        std::fs::write(path, &self.ca_pem)
+    }
+
+    /// Kills one live worker of `queue`; false if it has none alive (or is unknown).
+    pub fn kill_worker(&self, queue: &str) -> bool {
+        self.shared.lock().kill(queue, false) > 0
+    }
+
+    /// Kills every live worker of `queue`; returns how many.
+    pub fn kill_queue(&self, queue: &str) -> usize {
+        self.shared.lock().kill(queue, true)
+    }
+
+    /// Sets the number of queued jobs (`jobCount`) of `queue`.
+    pub fn set_backlog(&self, queue: &str, jobs: u64) {
+        self.shared.lock().set_backlog(queue, jobs);
+    }
+
+    /// `MISP.background_jobs`: when off, `getWorkers` answers
+    /// `["Background jobs not enabled"]` and restarts do nothing.
+    pub fn set_background_jobs(&self, enabled: bool) {
+        self.shared.lock().background_jobs = enabled;
+    }
+
+    /// Supervisor mode only: when down, every queue is `{"ok":false,"jobCount":N}`,
+    /// `supervisord_status` is false and `restartDeadWorkers` answers 500.
+    pub fn set_supervisord(&self, up: bool) {
+        self.shared.lock().supervisord = up;
+    }
+
+    /// Switches the worker generation and resets the workers to its healthy set
+    /// (backlogs are kept; a pending revival is dropped).
+    pub fn set_mode(&self, m: WorkerMode) {
+        self.shared.lock().set_mode(m);
+    }
+
+    /// Switches the number encoding.
+    pub fn set_encoding(&self, e: Encoding) {
+        self.shared.lock().encoding = e;
+    }
+
+    /// Worker entries `getWorkers` currently shows as ok.
+    pub fn alive_workers(&self) -> usize {
+        self.shared.lock().alive_dead().0
+    }
+
+    /// Dead workers as the contract counts them from `getWorkers`: entries that are not
+    /// ok, plus one per listed queue with no entry at all (how a dead supervisor process
+    /// shows). 0 when background jobs are disabled.
+    pub fn dead_workers(&self) -> usize {
+        self.shared.lock().alive_dead().1
+    }
+
+    /// Number of events in the event index.
+    pub fn set_events(&self, n: u32) {
+        self.shared.lock().events = n;
+    }
+
+    /// Sets one statistics value (e.g. `event_count_month`, `user_count`); an unknown
+    /// key is added at the end.
+    pub fn set_stats(&self, key: &str, value: u64) {
+        self.shared.lock().set_stat(key, value);
+    }
+
+    /// The version `getVersion` reports (default `2.5.1`).
+    pub fn set_version(&self, v: &str) {
+        self.shared.lock().version = v.to_string();
+    }
+
+    /// Delay added before answering every request outside `/__sim`.
+    pub fn set_latency(&self, d: Duration) {
+        self.shared.lock().latency = d;
+    }
+
+    /// Injects `fault` for request paths starting with `path_prefix` (every path when
+    /// `None`). The newest matching fault wins; one per prefix.
+    pub fn set_fault(&self, path_prefix: Option<&str>, fault: Fault) {
+        self.shared.lock().set_fault(path_prefix, fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.shared.lock().clear_faults();
+    }
+
+    /// Requests seen for `endpoint`, written `"METHOD /controller/action"` (params and
+    /// `.json` are stripped on both sides, so `"GET /events/index/limit:1"` works too).
+    pub fn count(&self, endpoint: &str) -> u64 {
+        let (method, path) = endpoint.split_once(' ').unwrap_or(("GET", endpoint));
+        let key = state::endpoint(method, path);
+        self.shared.lock().counts.get(&key).copied().unwrap_or(0)
+    }
+
+    /// Every request counter.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.shared.lock().counts.clone()
+    }
+
+    /// Requests that carried an `Authorization` or `X-MISP-AUTH` header.
+    pub fn requests_with_key(&self) -> u64 {
+        self.shared.lock().with_key
+    }
+
+    /// Zeroes every counter.
+    pub fn reset_counts(&self) {
+        let mut st = self.shared.lock();
+        st.counts.clear();
+        st.with_key = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_are_misp_shaped() {
+        for k in [super::DEFAULT_KEY, super::READONLY_KEY] {
+            assert_eq!(k.len(), 40);
+            assert!(k.bytes().all(|b| b.is_ascii_alphanumeric()));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! `heal`: restart only when needed, once per cooldown, and report healed or not.
+
+mod common;
+use common::Misp;
+use misp_sim::{SimOptions, WorkerMode};
+
+const RESTART: &str = "POST /servers/restartDeadWorkers";
+
+#[test]
+fn healthy_misp_gets_no_post_and_one_request() {
+    let m = Misp::start();
+    let r = m.heal(&[]);
+    r.expect(0, "MISP HEAL OK - ");
+    assert_eq!(r.perf("restarted"), Some(0.0));
+    assert_eq!(m.sim.count(RESTART), 0);
+    assert_eq!(
+        m.sim.counts().values().sum::<u64>(),
+        1,
+        "{:?}",
+        m.sim.counts()
+    );
+}
+
+#[test]
+fn kill_heal_healthy_again_in_both_modes() {
+    for mode in [WorkerMode::Supervisor, WorkerMode::CakeResque] {
+        let m = Misp::with(SimOptions {
+            mode,
+            ..SimOptions::default()
+        });
+        m.sim.kill_queue("email");
+        m.sim.kill_worker("default");
+        m.http("workers", &[]).expect(2, "MISP WORKERS CRITICAL");
+        let r = m.heal(&[]);
+        r.expect(1, "MISP HEAL WARNING - healed: restarted dead workers")
+            .says("no live worker in")
+            .says("email");
+        assert_eq!(r.perf("restarted"), Some(1.0));
+        assert_eq!(m.sim.count(RESTART), 1, "{mode:?}");
+        m.http("workers", &[]).expect(0, "MISP WORKERS OK");
+    }
+}
+
+#[test]
+fn workers_restart_flag_is_heal_and_okko_records_the_outage() {
+    let m = Misp::start();
+    m.sim.kill_queue("prio");
+    let state = m.path("s.json");
+    let r = m.http(
+        "workers",
+        &[
+            "--restart-dead-workers",
+            "--state-file",
+            &state,
+            "--settle",
+            "1s",
+            "-o",
+            "okko",
+        ],
+    );
+    assert_eq!((r.stdout.as_str(), r.code), ("KO\n", 1), "{r:#?}");
+    assert!(r.stderr.starts_with("MISP HEAL WARNING - healed"), "{r:#?}");
+    assert_eq!(m.sim.count(RESTART), 1);
+}
+
+#[test]
+fn second_run_within_cooldown_makes_no_post_and_says_so() {
+    let m = Misp::with(SimOptions {
+        revive_delay: std::time::Duration::from_secs(30),
+        ..SimOptions::default()
+    });
+    m.sim.kill_queue("email");
+    let first = m.heal(&[]);
+    first.expect(2, "MISP HEAL CRITICAL - not healed");
+    assert_eq!(m.sim.count(RESTART), 1);
+    let second = m.heal(&[]);
+    second
+        .expect(2, "MISP HEAL CRITICAL")
+        .says("restart skipped: the last restart was");
+    assert_eq!(m.sim.count(RESTART), 1);
+    // A cooldown shorter than the time since the last restart allows the next one.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    m.heal(&["--cooldown", "1s"])
+        .expect(2, "MISP HEAL CRITICAL - not healed");
+    assert_eq!(m.sim.count(RESTART), 2);
+}
+
+#[test]
+fn heal_stays_within_the_deadline() {
+    let m = Misp::start();
+    m.sim.kill_queue("email");
+    // A 30s settle cannot fit into a 2s deadline: it is shortened, and the run still ends
+    // in time with a verdict.
+    let r = m.heal(&["-t", "2s", "--settle", "30s"]);
+    r.expect(1, "MISP HEAL WARNING - healed");
+    assert!(r.stdout.contains("settle shortened"), "{r:#?}");
+}
+
+#[test]
+fn supervisord_down_is_not_restarted() {
+    let m = Misp::start();
+    m.sim.set_supervisord(false);
+    m.heal(&[])
+        .expect(2, "MISP HEAL CRITICAL")
+        .says("restart not attempted");
+    assert_eq!(m.sim.count(RESTART), 0);
+}
