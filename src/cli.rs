@@ -5,6 +5,7 @@
 
 use crate::error::Error;
 use crate::http::BaseUrl;
+use crate::misp::version::MispVersion;
 use crate::outcome::{State, Thresholds};
 use crate::range::{Range, RangeUnit};
 use crate::secret::ApiKey;
@@ -14,8 +15,36 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Names a `check_misp_<check>` link may carry.
-pub const CHECK_NAMES: [&str; 8] = [
-    "login", "events", "latency", "workers", "heal", "jobs", "stats", "users",
+pub const CHECK_NAMES: [&str; 13] = [
+    "login",
+    "events",
+    "latency",
+    "workers",
+    "heal",
+    "jobs",
+    "stats",
+    "users",
+    "diagnostics",
+    "version",
+    "heartbeat",
+    "cert",
+    "all",
+];
+
+/// What `all` runs without `--only`: every check that needs no opt-in (so not `heal`).
+/// `cert` comes last and is left out for an http:// URL, where there is no certificate.
+pub const ALL_DEFAULT: [&str; 11] = [
+    "login",
+    "events",
+    "latency",
+    "workers",
+    "jobs",
+    "stats",
+    "users",
+    "diagnostics",
+    "version",
+    "heartbeat",
+    "cert",
 ];
 
 /// Monitoring plugins for MISP.
@@ -40,7 +69,7 @@ pub struct Cli {
 }
 
 /// Options every check takes (accepted before or after the check name).
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct CommonArgs {
     /// Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)
     #[arg(short = 'u', long, env = "MISP_URL", global = true, value_name = "URL")]
@@ -60,9 +89,9 @@ pub struct CommonArgs {
     /// The API key itself (visible in ps: prefer --key-file)
     #[arg(long, global = true, value_name = "KEY", conflicts_with = "key_file")]
     pub key: Option<String>,
-    /// Hard deadline for the whole check: 10s, 1m30s, or plain seconds
-    #[arg(short = 't', long, global = true, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub timeout: Duration,
+    /// Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]
+    #[arg(short = 't', long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
     /// State to report when the deadline fires
     #[arg(long, global = true, value_enum, default_value_t = StateArg::Critical, value_name = "STATE")]
     pub timeout_result: StateArg,
@@ -117,6 +146,43 @@ pub enum CheckArgs {
     Stats(StatsArgs),
     /// Users and organisations
     Users(StatsArgs),
+    /// MISP's own diagnostics: jobs, Redis, DB schema, version, writable paths, modules, settings (default -t 30s)
+    Diagnostics(DiagnosticsArgs),
+    /// MISP release, against --min-version and --min-version-critical
+    Version(VersionArgs),
+    /// The public liveness endpoint /users/heartbeat (MISP 2.4.194 or later; no key needed)
+    Heartbeat,
+    /// Days until the TLS certificate expires (-w/-c in days left; default -w 30 -c 7)
+    Cert,
+    /// Several checks at once, concurrently, one line each (--only CHECK,CHECK,...)
+    All(AllArgs),
+}
+
+/// `diagnostics` options.
+#[derive(Debug, Args)]
+pub struct DiagnosticsArgs {
+    /// Leave these findings out of the judgement (repeatable or comma-separated): background_jobs, redis, db_schema, version, writeable_dirs, writeable_files, modules, settings
+    #[arg(long, value_name = "FINDING", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+}
+
+/// `version` options.
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// WARNING when MISP is older than this release (e.g. 2.4.194)
+    #[arg(long, value_name = "X.Y.Z")]
+    pub min_version: Option<String>,
+    /// CRITICAL when MISP is older than this release
+    #[arg(long, value_name = "X.Y.Z")]
+    pub min_version_critical: Option<String>,
+}
+
+/// `all` options.
+#[derive(Debug, Args)]
+pub struct AllArgs {
+    /// Run only these checks (repeatable or comma-separated) [default: all but heal; cert only for https://]
+    #[arg(long, value_name = "CHECK", value_delimiter = ',')]
+    pub only: Vec<String>,
 }
 
 /// `login` options.
@@ -256,8 +322,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 pub struct Invocation {
     /// The check and its own settings.
     pub check: Check,
-    /// MISP's base URL.
-    pub base: BaseUrl,
+    /// MISP's base URL; `None` only when the check does not talk to MISP (`stats`/`users`
+    /// answered from `--cache-file`), where no URL is required.
+    pub base: Option<BaseUrl>,
     /// The key, for checks that need one.
     pub key: Option<ApiKey>,
     /// Deadline for the whole check.
@@ -321,6 +388,28 @@ pub enum Check {
         /// Refresh the cache.
         update_cache: bool,
     },
+    /// See [`DiagnosticsArgs`].
+    Diagnostics {
+        /// Findings left out (validated names).
+        ignore: Vec<String>,
+    },
+    /// See [`VersionArgs`].
+    Version {
+        /// WARNING below this release.
+        warn_below: Option<MispVersion>,
+        /// CRITICAL below this release.
+        crit_below: Option<MispVersion>,
+    },
+    /// `/users/heartbeat`.
+    Heartbeat,
+    /// TLS certificate expiry.
+    Cert,
+    /// Several checks, each built exactly as if it ran alone (its own thresholds and
+    /// timeout), run concurrently.
+    All {
+        /// The checks to run.
+        subs: Vec<Invocation>,
+    },
 }
 
 /// Which pair of statistics a stats-type check reports.
@@ -361,20 +450,68 @@ impl Check {
                 kind: StatsKind::Users,
                 ..
             } => "users",
+            Check::Diagnostics { .. } => "diagnostics",
+            Check::Version { .. } => "version",
+            Check::Heartbeat => "heartbeat",
+            Check::Cert => "cert",
+            Check::All { .. } => "all",
         }
+    }
+
+    /// The deadline when `-t` is not given. `diagnostics` gets 30s because MISP builds
+    /// that report slowly (it asks GitHub for the newest release with a 3s timeout of its
+    /// own and probes every module); `all` waits for its slowest check.
+    pub fn default_timeout(&self) -> Duration {
+        match self {
+            Check::Diagnostics { .. } => Duration::from_secs(30),
+            Check::All { subs } => subs
+                .iter()
+                .map(|s| s.timeout)
+                .max()
+                .unwrap_or(Duration::from_secs(10)),
+            _ => Duration::from_secs(10),
+        }
+    }
+
+    /// False for checks whose judgement has no number for `-w`/`-c` to apply to.
+    fn takes_thresholds(&self) -> bool {
+        !matches!(
+            self,
+            Check::Diagnostics { .. } | Check::Version { .. } | Check::All { .. }
+        )
     }
 
     fn range_unit(&self) -> RangeUnit {
         match self {
-            Check::Login { .. } | Check::Events { .. } | Check::Latency { .. } => {
-                RangeUnit::Seconds
-            }
+            Check::Login { .. }
+            | Check::Events { .. }
+            | Check::Latency { .. }
+            | Check::Heartbeat => RangeUnit::Seconds,
             _ => RangeUnit::Count,
         }
     }
 
+    /// False only for `stats`/`users` answered from `--cache-file` (no `--update-cache`):
+    /// they read a file and make no request, so snmpd's user needs neither URL nor key.
+    pub fn talks_to_misp(&self) -> bool {
+        !matches!(
+            self,
+            Check::Stats {
+                cache_file: Some(_),
+                update_cache: false,
+                ..
+            }
+        )
+    }
+
     fn needs_key(&self) -> bool {
-        !matches!(self, Check::Login { .. })
+        match self {
+            Check::All { subs } => subs.iter().any(|s| s.key.is_some()),
+            _ => {
+                self.talks_to_misp()
+                    && !matches!(self, Check::Login { .. } | Check::Heartbeat | Check::Cert)
+            }
+        }
     }
 }
 
@@ -470,14 +607,17 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, NotRun> {
     };
     let output = cli.common.output;
     let name = check_name(&cli.check);
-    check_of(cli.check)
-        .and_then(|check| build(check, cli.common, &Env::from_process()))
-        .map_err(|error| NotRun::Bad {
-            check: Some(name.to_owned()),
-            output,
-            message: error.to_string(),
-            usage: None,
-        })
+    let env = Env::from_process();
+    let built = match cli.check {
+        CheckArgs::All(a) => build_all(&a.only, cli.common, &env),
+        other => check_of(other).and_then(|check| build(check, cli.common, &env)),
+    };
+    built.map_err(|error| NotRun::Bad {
+        check: Some(name.to_owned()),
+        output,
+        message: error.to_string(),
+        usage: None,
+    })
 }
 
 fn check_name(args: &CheckArgs) -> &'static str {
@@ -491,6 +631,11 @@ fn check_name(args: &CheckArgs) -> &'static str {
         CheckArgs::Jobs(_) => "jobs",
         CheckArgs::Stats(_) => "stats",
         CheckArgs::Users(_) => "users",
+        CheckArgs::Diagnostics(_) => "diagnostics",
+        CheckArgs::Version(_) => "version",
+        CheckArgs::Heartbeat => "heartbeat",
+        CheckArgs::Cert => "cert",
+        CheckArgs::All(_) => "all",
     }
 }
 
@@ -545,6 +690,102 @@ fn check_of(args: CheckArgs) -> Result<Check, Error> {
         },
         CheckArgs::Stats(a) => stats(StatsKind::Activity, a),
         CheckArgs::Users(a) => stats(StatsKind::Users, a),
+        CheckArgs::Diagnostics(a) => {
+            let known = crate::checks::diagnostics::FINDINGS;
+            if let Some(bad) = a.ignore.iter().find(|f| !known.contains(&f.as_str())) {
+                return Err(Error::Usage(format!(
+                    "--ignore: unknown finding '{bad}', expected one of {}",
+                    known.join(", ")
+                )));
+            }
+            Check::Diagnostics { ignore: a.ignore }
+        }
+        CheckArgs::Version(a) => Check::Version {
+            warn_below: min_version(a.min_version.as_deref(), "--min-version")?,
+            crit_below: min_version(a.min_version_critical.as_deref(), "--min-version-critical")?,
+        },
+        CheckArgs::Heartbeat => Check::Heartbeat,
+        CheckArgs::Cert => Check::Cert,
+        CheckArgs::All(_) => {
+            return Err(Error::Usage("all cannot run inside all".into()));
+        }
+    })
+}
+
+fn min_version(text: Option<&str>, option: &str) -> Result<Option<MispVersion>, Error> {
+    text.map(|t| {
+        MispVersion::parse(t).ok_or_else(|| {
+            Error::Usage(format!(
+                "{option}: '{t}' is not a MISP version like 2.4.194"
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// check_curl's `-C 30,7` takes the minimum days left; a plain number given to `cert`
+/// means the same (`-w 30`: fewer than 30 days left), not the range "more than 30" that
+/// would never make sense for an expiry. Full ranges (`30:`, `@0:7`) keep their meaning.
+fn min_days(s: &str) -> String {
+    if s.trim().parse::<f64>().is_ok() {
+        format!("{}:", s.trim())
+    } else {
+        s.to_owned()
+    }
+}
+
+/// `all`: each check is parsed from its bare name (so it gets exactly its own defaults)
+/// and built with the common options, as if it ran alone. `-w`/`-c` are refused: one
+/// range cannot mean seconds for `latency`, dead workers for `workers` and days for `cert`.
+fn build_all(only: &[String], c: CommonArgs, env: &Env) -> Result<Invocation, Error> {
+    if c.warning.is_some() || c.critical.is_some() {
+        return Err(Error::Usage(
+            "-w/-c do not apply to all: every check keeps its own defaults; run a check alone to set its thresholds".into(),
+        ));
+    }
+    let mut names: Vec<&str> = Vec::new();
+    let wanted: Vec<&str> = if only.is_empty() {
+        ALL_DEFAULT.to_vec()
+    } else {
+        only.iter().map(|s| s.trim()).collect()
+    };
+    for name in wanted {
+        if name == "all" || !CHECK_NAMES.contains(&name) {
+            return Err(Error::Usage(format!(
+                "--only: '{name}' is not a check to run in all, expected some of {}",
+                ALL_DEFAULT.join(", ") + ", heal"
+            )));
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut subs: Vec<Invocation> = Vec::new();
+    for name in names {
+        let https = subs
+            .iter()
+            .find_map(|s| s.base.as_ref().map(BaseUrl::is_https));
+        if only.is_empty() && name == "cert" && https == Some(false) {
+            continue;
+        }
+        let args = Cli::try_parse_from(["check_misp", name])
+            .map_err(|e| Error::Usage(format!("--only {name}: {}", e.kind())))?;
+        subs.push(build(check_of(args.check)?, c.clone(), env)?);
+    }
+    let base = subs.iter().find_map(|s| s.base.clone());
+    let key = subs.iter().find_map(|s| s.key.clone());
+    let check = Check::All { subs };
+    Ok(Invocation {
+        timeout: c.timeout.unwrap_or_else(|| check.default_timeout()),
+        check,
+        base,
+        key,
+        timeout_result: c.timeout_result.into(),
+        thresholds: Thresholds::default(),
+        output: c.output,
+        ca_cert: c.ca_cert,
+        insecure: c.insecure,
+        verbose: c.verbose,
     })
 }
 
@@ -557,22 +798,46 @@ fn stats(kind: StatsKind, a: StatsArgs) -> Check {
     }
 }
 
-/// Validates everything clap could not: URL, key and ranges.
+/// Validates everything clap could not: URL, key and ranges. A check that answers from
+/// its cache neither needs nor reads the URL and the key (a URL given anyway is ignored).
 pub fn build(check: Check, c: CommonArgs, env: &Env) -> Result<Invocation, Error> {
-    let url = match (&c.url, &c.hostname) {
-        (Some(u), _) => u.clone(),
-        (None, Some(h)) => format!("https://{h}"),
-        (None, None) => {
-            return Err(Error::Usage(
-                "no MISP given: use --url URL (or env MISP_URL) or -H HOST".into(),
-            ))
-        }
+    let base = if check.talks_to_misp() {
+        let url = match (&c.url, &c.hostname) {
+            (Some(u), _) => u.clone(),
+            (None, Some(h)) => format!("https://{h}"),
+            (None, None) => {
+                return Err(Error::Usage(
+                    "no MISP given: use --url URL (or env MISP_URL) or -H HOST".into(),
+                ))
+            }
+        };
+        Some(BaseUrl::parse(&url).map_err(Error::Usage)?)
+    } else {
+        None
     };
-    let base = BaseUrl::parse(&url).map_err(Error::Usage)?;
     let key = if check.needs_key() {
         Some(load_key(&c, env)?)
     } else {
         None
+    };
+    if matches!(check, Check::Cert) && base.as_ref().is_some_and(|b| !b.is_https()) {
+        return Err(Error::Usage(
+            "cert needs an https:// URL: a plain http:// MISP has no certificate".into(),
+        ));
+    }
+    if !check.takes_thresholds() && (c.warning.is_some() || c.critical.is_some()) {
+        return Err(Error::Usage(format!(
+            "-w/-c do not apply to {}: see its own options in {} --help",
+            check.name(),
+            check.name()
+        )));
+    }
+    let (warning, critical) = match check {
+        Check::Cert => (
+            c.warning.as_deref().map(min_days),
+            c.critical.as_deref().map(min_days),
+        ),
+        _ => (c.warning.clone(), c.critical.clone()),
     };
     let unit = check.range_unit();
     let range = |opt: &Option<String>, which: &str| -> Result<Option<Range>, Error> {
@@ -581,19 +846,21 @@ pub fn build(check: Check, c: CommonArgs, env: &Env) -> Result<Invocation, Error
             .transpose()
     };
     let given = Thresholds {
-        warn: range(&c.warning, "--warning")?,
-        crit: range(&c.critical, "--critical")?,
+        warn: range(&warning, "--warning")?,
+        crit: range(&critical, "--critical")?,
     };
     let thresholds = match &check {
         Check::Latency { .. } => given.or_defaults(None, Some(Range::above(5.0))),
         Check::Workers { .. } => given.or_defaults(Some(Range::above(0.0)), None),
+        Check::Cert => given.or_defaults(Some(Range::below(30.0)), Some(Range::below(7.0))),
         _ => given,
     };
+    let timeout = c.timeout.unwrap_or_else(|| check.default_timeout());
     Ok(Invocation {
         check,
         base,
         key,
-        timeout: c.timeout,
+        timeout,
         timeout_result: c.timeout_result.into(),
         thresholds,
         output: c.output,
@@ -635,8 +902,14 @@ fn load_key(c: &CommonArgs, env: &Env) -> Result<ApiKey, Error> {
     if let Some(path) = env.key_file.as_ref().filter(|p| !p.is_empty()) {
         return from_file(Path::new(path));
     }
-    if let Some(k) = &env.key {
+    // Empty counts as unset: Icinga 2 sets `env` entries whose variable is undefined to "".
+    if let Some(k) = env.key.as_ref().filter(|k| !k.is_empty()) {
         return literal(&k.to_string_lossy(), "MISP_KEY");
+    }
+    // ...but when nothing else supplied a key, say that the variable was empty rather than
+    // that there was none: that is the mistake to fix.
+    if env.key.is_some() {
+        return literal("", "MISP_KEY");
     }
     Err(Error::NoKey)
 }
@@ -751,6 +1024,128 @@ mod tests {
         assert_eq!(guess_output(&os(&["x", "-ojson"])), OutputMode::Json);
         assert_eq!(guess_output(&os(&["x", "--output=snmp"])), OutputMode::Snmp);
         assert_eq!(guess_output(&os(&["x", "--bogus"])), OutputMode::Nagios);
+    }
+
+    fn built(v: &[&str]) -> Result<Invocation, Error> {
+        let cli = Cli::try_parse_from(os(v)).unwrap();
+        build(check_of(cli.check).unwrap(), cli.common, &Env::default())
+    }
+
+    #[test]
+    fn cache_reads_need_no_url_and_no_key() {
+        for check in ["stats", "users"] {
+            let inv = built(&["check_misp", check, "--cache-file", "/x.json"]).unwrap();
+            assert!(inv.base.is_none() && inv.key.is_none());
+            assert!(!inv.check.talks_to_misp());
+            // A key file given anyway is not even opened (snmpd's user cannot read it).
+            let inv = built(&[
+                "check_misp",
+                check,
+                "--cache-file",
+                "/x.json",
+                "--key-file",
+                "/nonexistent/key",
+            ])
+            .unwrap();
+            assert!(inv.key.is_none());
+        }
+        // Updating the cache and asking MISP directly need both.
+        let e = built(&[
+            "check_misp",
+            "stats",
+            "--cache-file",
+            "/x",
+            "--update-cache",
+        ]);
+        assert!(e.unwrap_err().to_string().starts_with("no MISP given"));
+        let e = built(&[
+            "check_misp",
+            "users",
+            "--url",
+            "https://misp.example",
+            "--cache-file",
+            "/x",
+            "--update-cache",
+        ]);
+        assert!(matches!(e.unwrap_err(), Error::NoKey));
+        let e = built(&["check_misp", "stats", "--url", "https://misp.example"]);
+        assert!(matches!(e.unwrap_err(), Error::NoKey));
+        assert!(Cli::try_parse_from(os(&["check_misp", "stats", "--update-cache"])).is_err());
+    }
+
+    fn invocation(v: &[&str]) -> Result<Invocation, Error> {
+        let cli = Cli::try_parse_from(os(v)).unwrap();
+        let env = Env {
+            key: Some("SimSiteAdminKey0000000000000000000000001".into()),
+            ..Env::default()
+        };
+        match cli.check {
+            CheckArgs::All(a) => build_all(&a.only, cli.common, &env),
+            other => check_of(other).and_then(|c| build(c, cli.common, &env)),
+        }
+    }
+
+    #[test]
+    fn issue7_checks_defaults_and_refusals() {
+        let url = ["--url", "https://misp.example"];
+        let with = |rest: &[&str]| {
+            let mut v = vec!["check_misp"];
+            v.extend_from_slice(rest);
+            v.extend_from_slice(&url);
+            invocation(&v)
+        };
+        // diagnostics waits 30s by default, the others 10s; -t wins.
+        assert_eq!(
+            with(&["diagnostics"]).unwrap().timeout,
+            Duration::from_secs(30)
+        );
+        assert_eq!(with(&["version"]).unwrap().timeout, Duration::from_secs(10));
+        assert_eq!(
+            with(&["diagnostics", "-t", "5"]).unwrap().timeout,
+            Duration::from_secs(5)
+        );
+        // cert: plain numbers are minimum days, with check_curl-like defaults.
+        let cert = with(&["cert"]).unwrap();
+        assert!(cert.key.is_none());
+        assert_eq!(cert.thresholds.warn, Some(Range::below(30.0)));
+        assert_eq!(cert.thresholds.crit, Some(Range::below(7.0)));
+        let cert = with(&["cert", "-w", "60", "-c", "@0:3"]).unwrap();
+        assert_eq!(cert.thresholds.warn, Some(Range::below(60.0)));
+        assert_eq!(cert.thresholds.evaluate(2.0), State::Critical);
+        assert!(with(&["heartbeat"]).unwrap().key.is_none());
+        for bad in [
+            &["version", "-w", "1"][..],
+            &["diagnostics", "--ignore", "nope"],
+            &["version", "--min-version", "2"],
+            &["all", "-c", "1"],
+            &["all", "--only", "login,all"],
+        ] {
+            assert!(
+                matches!(with(bad), Err(Error::Usage(_))),
+                "{bad:?} accepted"
+            );
+        }
+        // all: every check as if alone; the overall deadline is the longest own one.
+        let all = with(&["all"]).unwrap();
+        let Check::All { subs } = &all.check else {
+            panic!("not all")
+        };
+        let names: Vec<&str> = subs.iter().map(|s| s.check.name()).collect();
+        assert_eq!(names, ALL_DEFAULT);
+        assert_eq!(all.timeout, Duration::from_secs(30));
+        assert!(all.key.is_some());
+        let latency = subs.iter().find(|s| s.check.name() == "latency").unwrap();
+        assert_eq!(latency.thresholds.crit, Some(Range::above(5.0)));
+        let plain = invocation(&["check_misp", "all", "--url", "http://misp", "-t", "4"]).unwrap();
+        let Check::All { subs } = &plain.check else {
+            panic!("not all")
+        };
+        assert!(subs
+            .iter()
+            .all(|s| s.check.name() != "cert" && s.timeout == Duration::from_secs(4)));
+        let keyless = with(&["all", "--only", "heartbeat,cert,heartbeat"]).unwrap();
+        assert!(keyless.key.is_none());
+        assert!(matches!(&keyless.check, Check::All { subs } if subs.len() == 2));
     }
 
     #[test]

@@ -43,7 +43,9 @@ pub struct BaseUrl {
 impl BaseUrl {
     /// Parses `http[s]://host[:port][/prefix]`; a query, fragment or user info is refused.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = |why: &str| format!("invalid URL '{text}': {why}");
+        // User info is a password pasted into the URL: never echo it back.
+        let shown = hide_user_info(text);
+        let bad = |why: &str| format!("invalid URL '{shown}': {why}");
         if text.contains('#') {
             return Err(bad("a fragment (#...) has no meaning here"));
         }
@@ -105,6 +107,19 @@ impl BaseUrl {
     }
 }
 
+/// `scheme://user:password@host/...` as `scheme://***@host/...`, for messages.
+fn hide_user_info(text: &str) -> String {
+    let (scheme, rest) = match text.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r),
+        None => (String::new(), text),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        None => text.to_owned(),
+    }
+}
+
 /// Time spent in each phase of one request, each measured on the same connection.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Timings {
@@ -154,6 +169,7 @@ pub struct Client {
     tls: Option<Arc<rustls::ClientConfig>>,
     deadline: Instant,
     timeout_text: String,
+    log: std::sync::Mutex<Vec<String>>,
 }
 
 impl Client {
@@ -172,7 +188,14 @@ impl Client {
             tls,
             deadline,
             timeout_text: humantime::format_duration(timeout).to_string(),
+            log: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// One line per request made so far (method, URL, status, size, phase times), for
+    /// `-v`. Never contains the key: only the URL and what came back are recorded.
+    pub fn request_log(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// The base URL.
@@ -211,6 +234,27 @@ impl Client {
 
     /// Sends one request on a fresh connection and reads the whole answer.
     pub async fn send(&self, method: Method, path: &str, kind: Kind) -> Result<Response, Error> {
+        let line = format!("{method} {}", self.base.url_of(path));
+        let result = self.send_inner(method, path, kind).await;
+        let outcome = match &result {
+            Ok(r) => format!(
+                "{} ({} bytes; connect {:.3}s, TLS {:.3}s, first byte {:.3}s, total {:.3}s)",
+                r.status,
+                r.body.len(),
+                r.timings.connect.as_secs_f64(),
+                r.timings.tls.as_secs_f64(),
+                r.timings.firstbyte.as_secs_f64(),
+                r.timings.total.as_secs_f64()
+            ),
+            Err(e) => format!("failed: {e}"),
+        };
+        if let Ok(mut log) = self.log.lock() {
+            log.push(format!("{line} -> {outcome}"));
+        }
+        result
+    }
+
+    async fn send_inner(&self, method: Method, path: &str, kind: Kind) -> Result<Response, Error> {
         let start = Instant::now();
         let tcp = self.connect().await?;
         let connect = start.elapsed();
@@ -225,6 +269,20 @@ impl Client {
             self.exchange(tcp, request, path, start, connect, Duration::ZERO)
                 .await
         }
+    }
+
+    /// Connects and completes the TLS handshake with this client's trust settings, then
+    /// hangs up without sending a request: the certificate chain the server presented,
+    /// its own certificate first (the `cert` check). Fails as [`Client::send`] would if the
+    /// handshake fails, so an untrusted certificate is an [`Error::Tls`] here too.
+    pub async fn peer_certificates(&self) -> Result<Vec<CertificateDer<'static>>, Error> {
+        let tcp = self.connect().await?;
+        let stream = self.handshake(tcp).await?;
+        let (_, session) = stream.get_ref();
+        Ok(session
+            .peer_certificates()
+            .map(|chain| chain.iter().map(|c| c.clone().into_owned()).collect())
+            .unwrap_or_default())
     }
 
     async fn connect(&self) -> Result<TcpStream, Error> {
@@ -506,8 +564,7 @@ pub fn tls_config(
                 }
             }
             None => {
-                let found = rustls_native_certs::load_native_certs();
-                roots.add_parsable_certificates(found.certs);
+                roots = system_roots();
                 if roots.is_empty() {
                     return Err(Error::LocalFile(
                         "no trusted CA certificates found on this system: install ca-certificates or use --ca-cert FILE".into(),
@@ -519,6 +576,44 @@ pub fn tls_config(
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// CA bundles as distributions ship them (Debian/Ubuntu, RHEL/Fedora, SUSE, Alpine/BSD),
+/// the same files curl is built to use.
+const CA_BUNDLES: [&str; 4] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The system's trusted CAs. Reading the one bundle file costs about 1 ms; the full probe
+/// of `rustls-native-certs` also opens every file in `/etc/ssl/certs` (≈300 on Debian) and
+/// cost ≈8 ms per run here, which adds up for a plugin started thousands of times a day.
+/// `SSL_CERT_FILE` is honoured. OpenSSL only looks into `SSL_CERT_DIR` lazily, by hash, and
+/// distributions put every CA in the bundle too, so the directory is read only when no
+/// bundle exists.
+fn system_roots() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    let bundle = std::env::var_os("SSL_CERT_FILE")
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_file())
+        .or_else(|| {
+            CA_BUNDLES
+                .iter()
+                .map(Path::new)
+                .find(|p| p.is_file())
+                .map(Path::to_path_buf)
+        });
+    if let Some(pem) = bundle.and_then(|b| std::fs::read(b).ok()) {
+        roots
+            .add_parsable_certificates(CertificateDer::pem_slice_iter(&pem).filter_map(Result::ok));
+        if !roots.is_empty() {
+            return roots;
+        }
+    }
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    roots
 }
 
 /// `--insecure`: skips certificate checks but still verifies the handshake signatures, so the
@@ -603,5 +698,14 @@ mod tests {
         ] {
             assert!(BaseUrl::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn refused_urls_never_echo_a_password() {
+        let e = BaseUrl::parse("https://admin:hunter2pass@misp.example.org/x").unwrap_err();
+        assert!(!e.contains("hunter2pass"), "{e}");
+        assert!(e.contains("'https://***@misp.example.org/x'"), "{e}");
+        assert_eq!(hide_user_info("ftp://a@b@c?d@e"), "ftp://***@c?d@e");
+        assert_eq!(hide_user_info("misp.example.org"), "misp.example.org");
     }
 }

@@ -12,6 +12,10 @@ use std::time::Duration;
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Collected before parsing: a key typed in the wrong place is echoed by the very error
+    // that rejects it, before any validated key exists.
+    let mut redactor =
+        check_misp::secret::Redactor::from_input(&args, std::env::var_os("MISP_KEY").as_deref());
     let (rendered, key) = match cli::parse(args) {
         Ok(inv) => {
             let outcome = execute(&inv);
@@ -31,13 +35,12 @@ fn main() {
             (output::render(output, &outcome, usage.as_deref()), None)
         }
     };
-    let redact = |s: &str| match &key {
-        Some(k) => k.redact_in(s),
-        None => s.to_owned(),
-    };
+    if let Some(k) = &key {
+        redactor.add(k);
+    }
     print_and_exit(
-        &redact(&rendered.stdout),
-        &redact(&rendered.stderr),
+        &redactor.redact(&rendered.stdout),
+        &redactor.redact(&rendered.stderr),
         rendered.code,
     )
 }

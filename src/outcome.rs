@@ -184,6 +184,9 @@ pub struct Outcome {
     pub metrics: Vec<Metric>,
     /// Long output, one finding per line.
     pub details: Vec<String>,
+    /// The outcomes of the checks `all` ran, each as if run alone (empty otherwise);
+    /// the JSON mode shows them as its `checks` array.
+    pub checks: Vec<Outcome>,
 }
 
 impl Outcome {
@@ -195,6 +198,7 @@ impl Outcome {
             summary: summary.into(),
             metrics: Vec::new(),
             details: Vec::new(),
+            checks: Vec::new(),
         }
     }
 

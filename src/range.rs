@@ -77,6 +77,15 @@ impl Range {
         }
     }
 
+    /// A range alerting when the value is below `min` (what `-c 7:` means).
+    pub fn below(min: f64) -> Self {
+        Range {
+            start: min,
+            end: f64::INFINITY,
+            inside: false,
+        }
+    }
+
     /// A range alerting when the value is above `max` (what a plain `-c 5` means).
     pub fn above(max: f64) -> Self {
         Range {
@@ -110,7 +119,9 @@ impl fmt::Display for Range {
         }
         if self.start == f64::NEG_INFINITY {
             f.write_str("~:")?;
-        } else if self.start != 0.0 {
+        } else if self.start != 0.0 || !self.end.is_finite() {
+            // `0:` (alert below zero) must keep its start: with neither end point printed
+            // it would be the empty string, which perfdata reads as "no threshold".
             write!(f, "{}:", self.start)?;
         }
         if self.end.is_finite() {
@@ -194,5 +205,7 @@ mod tests {
             assert_eq!(r(s).to_string(), s);
         }
         assert_eq!(r(":5").to_string(), "5");
+        assert_eq!(r("0:").to_string(), "0:");
+        assert_eq!(r("@0:").to_string(), "@0:");
     }
 }

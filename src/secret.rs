@@ -55,6 +55,74 @@ impl ApiKey {
     }
 }
 
+/// The last guard before anything is printed: scrubs every secret the user handed over,
+/// whether or not the command line could be parsed.
+///
+/// Redacting only the validated key is not enough: a key typed where something else was
+/// expected (`check_misp workers -H host KEY`, as the seed blog's scripts take `HOST KEY`,
+/// or `-k KEY`, which takes a *file*) is echoed by the very error that rejects it, and at
+/// that point no [`ApiKey`] exists yet. So every argument token shaped like a MISP key
+/// (exactly 40 ASCII letters or digits) is treated as one, as are the raw `--key` and
+/// `MISP_KEY` values even when malformed (a key with a typo is still mostly the key).
+#[derive(Debug, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+/// Shortest raw `--key`/`MISP_KEY` value worth scrubbing: below that, replacing it in the
+/// output would mangle ordinary words while protecting nothing.
+const MIN_RAW_SECRET: usize = 8;
+
+impl Redactor {
+    /// Collects the secrets in the raw arguments and the `MISP_KEY` value.
+    pub fn from_input(args: &[std::ffi::OsString], misp_key: Option<&std::ffi::OsStr>) -> Self {
+        let mut r = Redactor::default();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        for (i, arg) in args.iter().enumerate() {
+            for token in arg.split(|c: char| !c.is_ascii_alphanumeric()) {
+                if token.len() == 40 {
+                    r.add_raw(token);
+                }
+            }
+            if arg == "--key" {
+                if let Some(value) = args.get(i + 1) {
+                    r.add_raw(value);
+                }
+            } else if let Some(value) = arg.strip_prefix("--key=") {
+                r.add_raw(value);
+            }
+        }
+        if let Some(k) = misp_key {
+            r.add_raw(&k.to_string_lossy());
+        }
+        r
+    }
+
+    /// Adds the validated key.
+    pub fn add(&mut self, key: &ApiKey) {
+        self.add_raw(key.expose());
+    }
+
+    fn add_raw(&mut self, text: &str) {
+        let t = text.trim();
+        if t.chars().count() >= MIN_RAW_SECRET && !self.secrets.iter().any(|s| s == t) {
+            self.secrets.push(t.to_owned());
+            // Longest first, so a key is replaced whole before a part of it could be.
+            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+    }
+
+    /// `text` with every collected secret replaced by `[redacted]`.
+    pub fn redact(&self, text: &str) -> String {
+        self.secrets
+            .iter()
+            .fold(text.to_owned(), |t, s| t.replace(s.as_str(), "[redacted]"))
+    }
+}
+
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ApiKey([redacted])")
@@ -98,5 +166,25 @@ mod tests {
         assert!(!format!("{k:?}").contains(KEY));
         assert!(!format!("{:?}", Some(k.clone())).contains(KEY));
         assert_eq!(k.redact_in(&format!("x {KEY} y")), "x [redacted] y");
+    }
+
+    #[test]
+    fn redactor_finds_keys_anywhere_in_the_input() {
+        use std::ffi::{OsStr, OsString};
+        let args: Vec<OsString> = ["check_misp", "workers", "-k", KEY, "--key=short-but-secret"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let r = Redactor::from_input(&args, Some(OsStr::new(" envsecret123\n")));
+        assert_eq!(
+            r.redact(&format!("file {KEY}; short-but-secret; envsecret123")),
+            "file [redacted]; [redacted]; [redacted]"
+        );
+        // Ordinary arguments and short values are left alone.
+        let plain = Redactor::from_input(&args[..2], Some(OsStr::new("x")));
+        assert_eq!(plain.redact("workers x"), "workers x");
+        // A key inside a URL's user info is a token of its own.
+        let url = [OsString::from(format!("--url=https://admin:{KEY}@misp"))];
+        assert_eq!(Redactor::from_input(&url, None).redact(KEY), "[redacted]");
     }
 }

@@ -11,10 +11,32 @@ fn gpmonitor_order_options_before_the_check() {
     let host = format!("127.0.0.1:{}", m.sim.https_port());
     let key = m.path("key");
     let ca = m.path("ca.pem");
-    common::run(&["--hostname", &host, "--timeout", "3", "workers", "--key-file", &key, "--ca-cert", &ca])
-        .expect(0, "MISP WORKERS OK");
-    common::run(&["workers", "-H", &host, "-t", "3", "-k", &key, "--ca-cert", &ca, "-o", "okko"])
-        .expect(0, "OK");
+    common::run(&[
+        "--hostname",
+        &host,
+        "--timeout",
+        "3",
+        "workers",
+        "--key-file",
+        &key,
+        "--ca-cert",
+        &ca,
+    ])
+    .expect(0, "MISP WORKERS OK");
+    common::run(&[
+        "workers",
+        "-H",
+        &host,
+        "-t",
+        "3",
+        "-k",
+        &key,
+        "--ca-cert",
+        &ca,
+        "-o",
+        "okko",
+    ])
+    .expect(0, "OK");
 }
 
 #[test]
@@ -22,8 +44,13 @@ fn every_check_over_https_with_ca_cert_and_insecure() {
     let m = Misp::start();
     let state = m.path("state.json");
     for check in ["login", "events", "latency", "workers", "heal", "jobs"] {
-        let extra: Vec<&str> = if check == "heal" { vec!["--state-file", &state] } else { vec![] };
-        m.https(check, &extra).expect(0, &format!("MISP {} OK", check.to_uppercase()));
+        let extra: Vec<&str> = if check == "heal" {
+            vec!["--state-file", &state]
+        } else {
+            vec![]
+        };
+        m.https(check, &extra)
+            .expect(0, &format!("MISP {} OK", check.to_uppercase()));
         let url = m.sim.https_url();
         let key = m.path("key");
         let mut args = vec![check, "--url", &url, "--key-file", &key, "--insecure"];
@@ -36,27 +63,53 @@ fn every_check_over_https_with_ca_cert_and_insecure() {
 fn timeout_names_the_phase_and_uses_timeout_result() {
     let m = Misp::start();
     m.sim.set_fault(Some("/servers/getWorkers"), Fault::Hang);
-    m.http("workers", &["-t", "1s"])
-        .expect(2, "MISP WORKERS CRITICAL - timed out after 1s waiting for response headers");
-    m.http("workers", &["-t", "1", "--timeout-result", "warning"]).expect(1, "MISP WORKERS WARNING - timed out");
-    m.http("workers", &["-t", "500ms", "--timeout-result", "unknown"]).expect(3, "MISP WORKERS UNKNOWN - timed out after 500ms");
-    let okko = m.http("workers", &["-t", "1s", "-o", "okko", "--timeout-result", "ok"]);
+    m.http("workers", &["-t", "1s"]).expect(
+        2,
+        "MISP WORKERS CRITICAL - timed out after 1s waiting for response headers",
+    );
+    m.http("workers", &["-t", "1", "--timeout-result", "warning"])
+        .expect(1, "MISP WORKERS WARNING - timed out");
+    m.http("workers", &["-t", "500ms", "--timeout-result", "unknown"])
+        .expect(3, "MISP WORKERS UNKNOWN - timed out after 500ms");
+    let okko = m.http(
+        "workers",
+        &["-t", "1s", "-o", "okko", "--timeout-result", "ok"],
+    );
     assert_eq!((okko.stdout.as_str(), okko.code), ("OK\n", 0));
 }
 
 #[test]
 fn help_version_and_usage_errors_exit_3_on_stdout() {
-    for args in [vec![], vec!["--help"], vec!["-V"], vec!["--version"], vec!["workers", "--help"], vec!["heal", "-h"]] {
+    for args in [
+        vec![],
+        vec!["--help"],
+        vec!["-V"],
+        vec!["--version"],
+        vec!["workers", "--help"],
+        vec!["heal", "-h"],
+    ] {
         let r = common::run(&args);
         assert_eq!(r.code, 3, "{args:?}: {r:#?}");
-        assert!(!r.stdout.is_empty() && r.stderr.is_empty(), "{args:?}: {r:#?}");
+        assert!(
+            !r.stdout.is_empty() && r.stderr.is_empty(),
+            "{args:?}: {r:#?}"
+        );
     }
-    assert!(common::run(&["--help"]).stdout.contains("Usage: check_misp"));
+    assert!(common::run(&["--help"])
+        .stdout
+        .contains("Usage: check_misp"));
     assert!(common::run(&["-V"]).stdout.starts_with("check_misp "));
-    for args in [vec!["workers", "--bogus"], vec!["nosuchcheck"], vec!["workers", "-t", "soon"]] {
+    for args in [
+        vec!["workers", "--bogus"],
+        vec!["nosuchcheck"],
+        vec!["workers", "-t", "soon"],
+    ] {
         let r = common::run(&args);
         assert_eq!(r.code, 3, "{args:?}: {r:#?}");
-        assert!(r.stdout.starts_with("MISP ") && r.stdout.contains("UNKNOWN - "), "{args:?}: {r:#?}");
+        assert!(
+            r.stdout.starts_with("MISP ") && r.stdout.contains("UNKNOWN - "),
+            "{args:?}: {r:#?}"
+        );
         assert!(r.stderr.is_empty(), "{r:#?}");
     }
     let okko = common::run(&["workers", "--bogus", "-o", "okko"]);
@@ -67,7 +120,24 @@ fn help_version_and_usage_errors_exit_3_on_stdout() {
 #[test]
 fn missing_url_and_key_are_unknown() {
     common::run(&["workers"]).expect(3, "MISP WORKERS UNKNOWN - no MISP given");
-    common::run(&["workers", "--url", "http://127.0.0.1:9"]).expect(3, "MISP WORKERS UNKNOWN - no API key");
+    common::run(&["workers", "--url", "http://127.0.0.1:9"])
+        .expect(3, "MISP WORKERS UNKNOWN - no API key");
     // login needs no key
-    common::run(&["login", "--url", "http://127.0.0.1:9"]).expect(2, "MISP LOGIN CRITICAL - connection refused");
+    common::run(&["login", "--url", "http://127.0.0.1:9"])
+        .expect(2, "MISP LOGIN CRITICAL - connection refused");
+}
+
+#[test]
+fn verbose_logs_each_request_and_warns_about_clear_text_keys() {
+    let m = Misp::start();
+    let r = m.http("workers", &["-v"]);
+    r.expect(0, "MISP WORKERS OK");
+    let url = format!("GET {}/servers/getWorkers -> 200 (", m.sim.http_url());
+    assert!(r.stdout.contains(&url), "{r:#?}");
+    assert!(r.stdout.contains("travels in clear text"), "{r:#?}");
+    let quiet = m.http("workers", &[]);
+    assert!(!quiet.stdout.contains("-> 200"), "{quiet:#?}");
+    let tls = m.https("workers", &["-v"]);
+    assert!(!tls.stdout.contains("clear text"), "{tls:#?}");
+    assert!(tls.stdout.contains("TLS 0."), "{tls:#?}");
 }

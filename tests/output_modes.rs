@@ -3,7 +3,9 @@
 mod common;
 use common::Misp;
 
-const CHECKS: [&str; 6] = ["login", "events", "latency", "workers", "heal", "jobs"];
+const CHECKS: [&str; 8] = [
+    "login", "events", "latency", "workers", "heal", "jobs", "stats", "users",
+];
 
 #[test]
 fn healthy_in_every_mode() {

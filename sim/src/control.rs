@@ -115,6 +115,60 @@ fn run(st: &mut State, cmd: &str, params: &[(String, String)]) -> Outcome {
             st.version = v.to_string();
             ok()
         }
+        "heartbeat" => {
+            let Some(on) = flag("enabled") else {
+                return bad("enabled");
+            };
+            st.heartbeat = on;
+            ok()
+        }
+        // Each parameter breaks (or mends) one finding of /servers/serverSettings;
+        // `reset=1` first puts everything back to healthy.
+        "diagnostics" => {
+            let mut d = if flag("reset") == Some(true) {
+                crate::diagnostics::Diag::default()
+            } else {
+                st.diag.clone()
+            };
+            if let Some(s) = get("jobs") {
+                d.jobs_status = s.to_string();
+            }
+            if let Some(v) = get("redis") {
+                let Some(up) = flag("redis") else {
+                    return bad(&format!("redis={v}"));
+                };
+                d.redis = up;
+            }
+            if get("db_version").is_some() {
+                let Some(n) = num("db_version") else {
+                    return bad("db_version");
+                };
+                d.db_version = n;
+            }
+            if let Some(s) = get("up_to_date") {
+                d.up_to_date = s.to_string();
+            }
+            for (key, dirs) in [("dir", true), ("file", false)] {
+                if let Some(path) = get(key) {
+                    let Some(code) = num("code") else {
+                        return bad("code");
+                    };
+                    let list = if dirs { &mut d.dirs } else { &mut d.files };
+                    crate::diagnostics::Diag::set_path(list, path, code);
+                }
+            }
+            if let Some(kind) = get("module") {
+                d.set_module(kind, get("error").filter(|e| !e.is_empty()));
+            }
+            if get("settings_errors").is_some() {
+                let Some(n) = num("settings_errors").and_then(|n| usize::try_from(n).ok()) else {
+                    return bad("settings_errors");
+                };
+                d.settings_errors = n;
+            }
+            st.diag = d;
+            ok()
+        }
         "fault" => {
             let path = get("path").filter(|p| !p.is_empty());
             let fault = match get("kind").unwrap_or("") {

@@ -10,6 +10,7 @@
 /// A JSON value whose objects keep their insertion order.
 #[derive(Clone, Debug)]
 pub(crate) enum J {
+    Null,
     Bool(bool),
     /// A number, already formatted as PHP would print it.
     Num(String),
@@ -27,6 +28,9 @@ pub(crate) enum Style {
     Compact,
     /// Plain `json_encode` (CakePHP error pages): compact, `\/` and `\uXXXX` escapes.
     Php,
+    /// `json_encode(…, JSON_PRETTY_PRINT)` (the serverSettings download): 4-space pretty
+    /// print with PHP's `\/` and `\uXXXX` escapes.
+    PhpPretty,
 }
 
 impl J {
@@ -49,13 +53,15 @@ impl J {
     }
 
     fn write(&self, out: &mut String, style: Style, depth: usize) {
+        let pretty = matches!(style, Style::Pretty | Style::PhpPretty);
         let newline = |out: &mut String, d: usize| {
-            if style == Style::Pretty {
+            if pretty {
                 out.push('\n');
                 out.push_str(&"    ".repeat(d));
             }
         };
         match self {
+            J::Null => out.push_str("null"),
             J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             J::Num(n) => out.push_str(n),
             J::Str(s) => escape(out, s, style),
@@ -81,7 +87,7 @@ impl J {
                     }
                     newline(out, depth + 1);
                     escape(out, k, style);
-                    out.push_str(if style == Style::Pretty { ": " } else { ":" });
+                    out.push_str(if pretty { ": " } else { ":" });
                     item.write(out, style, depth + 1);
                 }
                 newline(out, depth);
@@ -92,7 +98,7 @@ impl J {
 }
 
 fn escape(out: &mut String, s: &str, style: Style) {
-    let php = style == Style::Php;
+    let php = matches!(style, Style::Php | Style::PhpPretty);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -135,6 +141,10 @@ mod tests {
         assert_eq!(
             v.render(Style::Php),
             r#"{"a":1,"b":["x\/y",true],"c":[],"d":{"\u00e9":"\u00fc"}}"#
+        );
+        assert_eq!(
+            J::obj([("p", J::s("a/b")), ("n", J::Null)]).render(Style::PhpPretty),
+            "{\n    \"p\": \"a\\/b\",\n    \"n\": null\n}"
         );
         assert_eq!(
             v.render(Style::Pretty),

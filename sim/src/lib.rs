@@ -3,8 +3,9 @@
 //! It speaks MISP's wire format as described in `docs/misp-wire-format.md` (REST
 //! detection, key auth, `getWorkers` in three generations of worker management,
 //! `restartDeadWorkers` that really revives killed workers, the minimal event index,
-//! statistics, version and heartbeat) over HTTP and HTTPS on loopback, and can be told
-//! to misbehave (hang, drip, reset, truncate, …) per path.
+//! statistics, version, heartbeat and the `serverSettings` diagnostics report) over HTTP
+//! and HTTPS on loopback, and can be told to misbehave (hang, drip, reset, truncate, …)
+//! per path.
 //!
 //! ```no_run
 //! let sim = misp_sim::Sim::start(Default::default()).unwrap();
@@ -13,6 +14,7 @@
 //! ```
 
 mod control;
+mod diagnostics;
 mod json;
 mod login;
 mod server;
@@ -99,6 +101,9 @@ impl Default for SimOptions {
         }
     }
 }
+
+/// The database schema version the simulated MISP expects in `serverSettings`.
+pub const DB_VERSION: u64 = diagnostics::DB_VERSION;
 
 /// A misbehaviour to inject instead of the normal answer (see [`Sim::set_fault`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -368,6 +373,66 @@ impl Sim {
     /// The version `getVersion` reports (default `2.5.1`).
     pub fn set_version(&self, v: &str) {
         self.shared.lock().version = v.to_string();
+    }
+
+    /// Whether `/users/heartbeat` exists (default true). Off, the simulator behaves as a
+    /// MISP before 2.4.194: a page request is redirected to the login page, and a REST
+    /// request gets 404 once its key is accepted.
+    pub fn set_heartbeat(&self, enabled: bool) {
+        self.shared.lock().heartbeat = enabled;
+    }
+
+    /// `serverSettings` `backgroundJobsStatus` (default `OK`; MISP's others are
+    /// `Not configured (so not tested)`, `Error connecting to Redis.`,
+    /// `Error connecting to Supervisor.`, `Error connecting to Redis and Supervisor.`).
+    pub fn set_jobs_status(&self, status: &str) {
+        self.shared.lock().diag.jobs_status = status.to_string();
+    }
+
+    /// `serverSettings` `redisInfo.connection` (default true; false adds
+    /// `connection_error: "Connection refused"`).
+    pub fn set_redis(&self, up: bool) {
+        self.shared.lock().diag.redis = up;
+    }
+
+    /// `serverSettings` `dbSchemaDiagnostics.actual_db_version`; the expected version is
+    /// [`DB_VERSION`].
+    pub fn set_db_version(&self, actual: u64) {
+        self.shared.lock().diag.db_version = actual;
+    }
+
+    /// `serverSettings` `version.upToDate`: `same` (default), `older` (then `newest` is
+    /// the next hotfix), `newer`, `error` or `disabled` (then `newest` is null).
+    pub fn set_up_to_date(&self, status: &str) {
+        self.shared.lock().diag.up_to_date = status.to_string();
+    }
+
+    /// `serverSettings` `writeableDirs[path]`: 0 fine, 1 missing, 2 not writable (an
+    /// unknown path is added).
+    pub fn set_writeable_dir(&self, path: &str, code: u64) {
+        diagnostics::Diag::set_path(&mut self.shared.lock().diag.dirs, path, code);
+    }
+
+    /// `serverSettings` `writeableFiles[path]`, codes as for directories.
+    pub fn set_writeable_file(&self, path: &str, code: u64) {
+        diagnostics::Diag::set_path(&mut self.shared.lock().diag.files, path, code);
+    }
+
+    /// `serverSettings` `moduleStatus[kind]` (`Enrichment`, `Import`, `Export`,
+    /// `Cortex`): `None` is 0 (fine), `Some(text)` is MISP's error message.
+    pub fn set_module_error(&self, kind: &str, error: Option<&str>) {
+        self.shared.lock().diag.set_module(kind, error);
+    }
+
+    /// How many level-0 ("critical") entries of `serverSettings` `finalSettings` carry
+    /// `error: 1` (default 0; a level-1 entry in error is always there).
+    pub fn set_settings_errors(&self, n: usize) {
+        self.shared.lock().diag.settings_errors = n;
+    }
+
+    /// Puts every `serverSettings` finding back to healthy.
+    pub fn reset_diagnostics(&self) {
+        self.shared.lock().diag = diagnostics::Diag::default();
     }
 
     /// Delay added before answering every request outside `/__sim`.

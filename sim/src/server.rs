@@ -460,8 +460,8 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         Style::Pretty
     };
 
-    // The liveness probe skips authentication altogether.
-    if (ctrl.as_str(), action.as_str()) == ("users", "heartbeat") {
+    // The liveness probe skips authentication altogether (where it exists).
+    if (ctrl.as_str(), action.as_str()) == ("users", "heartbeat") && conn.shared.lock().heartbeat {
         let body = J::obj([("message", J::s("You must construct additional pylons."))]);
         return Reply::json(200, &body, style);
     }
@@ -487,7 +487,7 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         (ctrl.as_str(), action.as_str()),
         (
             "servers",
-            "getworkers" | "restartdeadworkers" | "restartworkers"
+            "getworkers" | "restartdeadworkers" | "restartworkers" | "serversettings"
         )
     );
     if admin_only && role != Role::SiteAdmin {
@@ -520,6 +520,19 @@ fn route(conn: &Conn, r: &Req) -> Reply {
                 ("filter_sightings", J::Bool(true)),
             ]);
             Reply::json(200, &body, style)
+        }
+        ("servers", "serversettings") => {
+            if r.method != "GET" {
+                return cake_error(405, "Just GET method is allowed.", r);
+            }
+            // A download of plain `json_encode(JSON_PRETTY_PRINT)`: slashes escaped.
+            let body = crate::diagnostics::report(&conn.shared.lock());
+            let mut rep = Reply::json(200, &body, Style::PhpPretty);
+            rep.headers.push((
+                "Content-Disposition",
+                "attachment; filename=\"MISP.report.json\"".to_string(),
+            ));
+            rep
         }
         ("servers", "getpymispversion") => {
             let v = conn.shared.lock().version.clone();

@@ -68,6 +68,10 @@ pub(crate) struct State {
     pub(crate) events: u32,
     stats: Vec<(String, u64)>,
     pub(crate) version: String,
+    /// `/users/heartbeat` exists (MISP 2.4.194 and later).
+    pub(crate) heartbeat: bool,
+    /// What `/servers/serverSettings` reports.
+    pub(crate) diag: crate::diagnostics::Diag,
     pub(crate) latency: Duration,
     faults: Vec<(Option<String>, Fault)>,
     pub(crate) counts: BTreeMap<String, u64>,
@@ -121,6 +125,8 @@ impl State {
             events: opts.events,
             stats: STATS.iter().map(|&(k, v)| (k.to_string(), v)).collect(),
             version: "2.5.1".to_string(),
+            heartbeat: true,
+            diag: crate::diagnostics::Diag::default(),
             latency: Duration::ZERO,
             faults: Vec::new(),
             counts: BTreeMap::new(),

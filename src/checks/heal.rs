@@ -63,7 +63,15 @@ pub async fn run(
             );
             return Ok(not_restarted(&before, t, &why));
         }
-        Err(ClaimError::Deadline) => return Err(client.timeout(Phase::HealLock)),
+        // The outage is already known: another poller stuck with the lock must not turn it
+        // into a bare timeout that hides which queue is down.
+        Err(ClaimError::Deadline) => {
+            return Ok(not_restarted(
+                &before,
+                t,
+                "restart not attempted: another poller held the heal lock until the deadline",
+            ))
+        }
         Err(ClaimError::File(e)) => {
             return Ok(not_restarted(
                 &before,

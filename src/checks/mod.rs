@@ -1,11 +1,17 @@
 //! The checks: each fetches what it needs from MISP, then judges it with a pure function.
 //! Checks never print or exit; they return an [`Outcome`] or an [`Error`].
 
+pub mod all;
+pub mod cert;
+pub mod diagnostics;
 pub mod events;
 pub mod heal;
+pub mod heartbeat;
 pub mod jobs;
 pub mod latency;
 pub mod login;
+pub mod stats;
+pub mod version;
 pub mod workers;
 
 use crate::cli::{Check, Invocation};
@@ -16,6 +22,19 @@ use tokio::time::Instant;
 
 /// Runs the invocation's check against MISP, finishing by `deadline`.
 pub async fn run(inv: &Invocation, deadline: Instant) -> Result<Outcome, Error> {
+    if let Check::All { subs } = &inv.check {
+        return Ok(all::run(subs, deadline, inv.verbose).await);
+    }
+    // Answered from the cache alone: no client, so no URL, key or TLS setup is needed.
+    if let Check::Stats {
+        kind,
+        cache_file: Some(path),
+        max_age,
+        update_cache: false,
+    } = &inv.check
+    {
+        return stats::from_cache(*kind, path, *max_age, &inv.thresholds);
+    }
     let client = client(inv, deadline)?;
     let t = &inv.thresholds;
     let mut outcome = match &inv.check {
@@ -36,13 +55,26 @@ pub async fn run(inv: &Invocation, deadline: Instant) -> Result<Outcome, Error> 
             ignore_queues,
         } => heal::run(&client, t, ignore_queues, settings).await?,
         Check::Jobs { ignore_queues } => jobs::run(&client, t, ignore_queues).await?,
-        Check::Stats { .. } => {
-            return Err(Error::Usage(format!(
-                "the {} check is not available in this build",
-                inv.check.name()
-            )))
+        Check::Stats {
+            kind,
+            cache_file,
+            update_cache,
+            ..
+        } => stats::run(&client, t, *kind, cache_file.as_deref(), *update_cache).await?,
+        Check::Diagnostics { ignore } => diagnostics::run(&client, ignore, inv.timeout).await?,
+        Check::Version {
+            warn_below,
+            crit_below,
+        } => version::run(&client, *warn_below, *crit_below).await?,
+        Check::Heartbeat => heartbeat::run(&client, t, inv.timeout).await?,
+        Check::Cert => cert::run(&client, t, inv.insecure, inv.timeout).await?,
+        Check::All { .. } => {
+            return Err(Error::Usage("all cannot run inside all".into()));
         }
     };
+    if inv.verbose > 0 {
+        outcome.details.extend(client.request_log());
+    }
     if inv.verbose > 0 && client.has_key() && !client.base().is_https() {
         outcome
             .details
@@ -53,13 +85,16 @@ pub async fn run(inv: &Invocation, deadline: Instant) -> Result<Outcome, Error> 
 
 /// The HTTP client for this invocation; TLS trust is only loaded for an https URL.
 pub fn client(inv: &Invocation, deadline: Instant) -> Result<Client, Error> {
-    let tls = if inv.base.is_https() {
+    let base = inv.base.clone().ok_or_else(|| {
+        Error::Usage("no MISP given: use --url URL (or env MISP_URL) or -H HOST".into())
+    })?;
+    let tls = if base.is_https() {
         Some(http::tls_config(inv.ca_cert.as_deref(), inv.insecure)?)
     } else {
         None
     };
     Ok(Client::new(
-        inv.base.clone(),
+        base,
         inv.key.clone(),
         tls,
         deadline,

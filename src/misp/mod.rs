@@ -4,6 +4,8 @@
 //! goes through [`number`] and [`flag`], which accept both.
 
 pub mod events;
+pub mod stats;
+pub mod version;
 pub mod workers;
 
 use crate::error::Error;

@@ -5,6 +5,15 @@ use crate::outcome::Outcome;
 use serde_json::{json, Value};
 
 pub(super) fn render(o: &Outcome) -> Rendered {
+    Rendered {
+        stdout: format!("{}\n", object(o)),
+        stderr: String::new(),
+        code: o.state.code(),
+    }
+}
+
+/// One outcome as an object; `all` adds `checks`, the same object for each check it ran.
+fn object(o: &Outcome) -> Value {
     let metrics: Vec<Value> = o
         .metrics
         .iter()
@@ -20,7 +29,7 @@ pub(super) fn render(o: &Outcome) -> Rendered {
             })
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "check": o.check,
         "state": o.state,
         "exit_code": o.state.code(),
@@ -28,11 +37,10 @@ pub(super) fn render(o: &Outcome) -> Rendered {
         "metrics": metrics,
         "details": o.details,
     });
-    Rendered {
-        stdout: format!("{doc}\n"),
-        stderr: String::new(),
-        code: o.state.code(),
+    if !o.checks.is_empty() {
+        doc["checks"] = Value::Array(o.checks.iter().map(object).collect());
     }
+    doc
 }
 
 #[cfg(test)]
@@ -54,5 +62,16 @@ mod tests {
         assert_eq!(v["metrics"][0]["min"], 0.0);
         assert!(v["metrics"][0]["warn"].is_null());
         assert_eq!(r.code, 2);
+        assert!(v.get("checks").is_none());
+    }
+
+    #[test]
+    fn all_nests_each_check() {
+        let mut o = Outcome::new("all", State::Warning, "1 of 1 checks not OK");
+        o.checks = vec![Outcome::new("version", State::Warning, "old")];
+        let v: Value = serde_json::from_str(&render(&o).stdout).unwrap();
+        assert_eq!(v["checks"][0]["check"], "version");
+        assert_eq!(v["checks"][0]["exit_code"], 1);
+        assert_eq!(v["checks"][0]["metrics"], serde_json::json!([]));
     }
 }

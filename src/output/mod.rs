@@ -42,6 +42,15 @@ pub fn layout(check: &str) -> &'static [&'static str] {
         "login" => &["time", "size"],
         "events" => &["time", "events"],
         "latency" => &["time_total", "time_connect", "time_tls", "time_firstbyte"],
+        "diagnostics" => &[
+            "findings",
+            "settings_errors",
+            "unwritable_dirs",
+            "unwritable_files",
+            "modules_down",
+        ],
+        "heartbeat" => &["time"],
+        "cert" => &["days"],
         _ => &[],
     }
 }

@@ -1,0 +1,358 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_check_misp_global_optspecs
+    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= ca-cert= insecure v/verbose h/help V/version
+end
+
+function __fish_check_misp_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_check_misp_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_check_misp_using_subcommand
+    set -l cmd (__fish_check_misp_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c check_misp -n "__fish_check_misp_needs_command" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_needs_command" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_needs_command" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_needs_command" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_needs_command" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_needs_command" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_needs_command" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_needs_command" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_needs_command" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_needs_command" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_needs_command" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_needs_command" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_needs_command" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "login" -d 'The login page answers as a browser sees it (no key needed)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "events" -d 'The REST events index answers with events'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "latency" -d 'REST response time, phase by phase (-c defaults to 5s)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "workers" -d 'Background workers per queue (-w/-c on dead workers; -w defaults to 0)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "heal" -d 'Workers, restarting dead ones when needed (= workers --restart-dead-workers)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "jobs" -d 'Jobs waiting in the worker queues, summed (-w/-c on the total)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "stats" -d 'Events and attributes modified this month'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "users" -d 'Users and organisations'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "diagnostics" -d 'MISP\'s own diagnostics: jobs, Redis, DB schema, version, writable paths, modules, settings (default -t 30s)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "version" -d 'MISP release, against --min-version and --min-version-critical'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "heartbeat" -d 'The public liveness endpoint /users/heartbeat (MISP 2.4.194 or later; no key needed)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "cert" -d 'Days until the TLS certificate expires (-w/-c in days left; default -w 30 -c 7)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "all" -d 'Several checks at once, concurrently, one line each (--only CHECK,CHECK,...)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l expect-status -d 'Acceptable HTTP statuses: codes and ranges, comma-separated' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l expect-text -d 'Text the page must contain' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l limit -d 'Events to ask for (the index page size)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l min-events -d 'CRITICAL when fewer events match' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l path -d 'REST path to time instead of the events index' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l cooldown -d 'Never restart twice within this time' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l state-file -d 'Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l settle -d 'Wait this long after a restart before re-checking' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l ignore-queue -d 'Leave this queue out of the judgement (repeatable or comma-separated)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l restart-dead-workers -d 'Restart dead workers when (and only when) some are dead; same as the heal check'
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l cooldown -d 'Never restart twice within this time' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l state-file -d 'Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l settle -d 'Wait this long after a restart before re-checking' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l ignore-queue -d 'Leave this queue out of the judgement (repeatable or comma-separated)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l ignore-queue -d 'Leave this queue out of the sum (repeatable or comma-separated)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l cache-file -d 'Answer from this cache file (written by `stats --update-cache`)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l max-age -d 'Oldest cache accepted' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l update-cache -d 'Fetch the statistics and rewrite the cache file (for cron)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l cache-file -d 'Answer from this cache file (written by `stats --update-cache`)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l max-age -d 'Oldest cache accepted' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l update-cache -d 'Fetch the statistics and rewrite the cache file (for cron)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l ignore -d 'Leave these findings out of the judgement (repeatable or comma-separated): background_jobs, redis, db_schema, version, writeable_dirs, writeable_files, modules, settings' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l min-version -d 'WARNING when MISP is older than this release (e.g. 2.4.194)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l min-version-critical -d 'CRITICAL when MISP is older than this release' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l only -d 'Run only these checks (repeatable or comma-separated) [default: all but heal; cert only for https://]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s V -l version -d 'Print version'

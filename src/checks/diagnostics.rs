@@ -1,0 +1,490 @@
+//! `diagnostics`: what MISP's own "Server settings & diagnostics" page knows
+//! (`GET /servers/serverSettings`), summarised into one state.
+//!
+//! Each problem is a *finding* with a stable name (see [`FINDINGS`]) that `--ignore`
+//! takes. MISP builds this report slowly (it asks GitHub for the newest release, probes
+//! the modules, ...), so the check's default timeout is 30s.
+
+use super::{plural, secs};
+use crate::error::Error;
+use crate::http::{Client, Kind};
+use crate::misp::{self, flag, number};
+use crate::outcome::{Metric, Outcome, State};
+use hyper::Method;
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+const PATH: &str = "/servers/serverSettings";
+
+/// Finding names, in the order they are reported; `--ignore` accepts exactly these.
+pub const FINDINGS: [&str; 8] = [
+    "background_jobs",
+    "redis",
+    "db_schema",
+    "version",
+    "writeable_dirs",
+    "writeable_files",
+    "modules",
+    "settings",
+];
+
+/// Fetches the diagnostics report (site admin only) and judges it.
+pub async fn run(client: &Client, ignore: &[String], timeout: Duration) -> Result<Outcome, Error> {
+    let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
+    let json = misp::json(&resp, "GET", PATH)?;
+    let mut out = judge(&json, ignore)?;
+    let time = resp.timings.total;
+    out.details
+        .push(format!("MISP built the report in {}", secs(time)));
+    out.metrics
+        .push(Metric::seconds("time", time.as_secs_f64()).with_max(timeout.as_secs_f64()));
+    Ok(out)
+}
+
+/// One problem found in the report.
+#[derive(Debug, PartialEq)]
+struct Finding {
+    name: &'static str,
+    state: State,
+    text: String,
+}
+
+/// Counts for perfdata, measured whether or not a finding is ignored.
+#[derive(Debug, Default)]
+struct Counts {
+    settings_errors: u64,
+    unwritable_dirs: u64,
+    unwritable_files: u64,
+    modules_down: u64,
+}
+
+/// Every finding in the report; the worst non-ignored one sets the state.
+pub fn judge(json: &Value, ignore: &[String]) -> Result<Outcome, Error> {
+    let report = json.as_object().filter(|o| {
+        [
+            "backgroundJobsStatus",
+            "redisInfo",
+            "finalSettings",
+            "version",
+        ]
+        .iter()
+        .any(|k| o.contains_key(*k))
+    });
+    let Some(report) = report else {
+        return Err(Error::Malformed {
+            path: PATH.into(),
+            reason: "not MISP's server settings report (none of backgroundJobsStatus, redisInfo, finalSettings, version)".into(),
+        });
+    };
+    let mut counts = Counts::default();
+    let mut notes = Vec::new();
+    let mut found = Vec::new();
+    found.extend(background_jobs(report));
+    found.extend(redis(report));
+    found.extend(db_schema(report));
+    found.extend(version(report, &mut notes));
+    found.extend(writeable(report, true, &mut counts, &mut notes));
+    found.extend(writeable(report, false, &mut counts, &mut notes));
+    found.extend(modules(report, &mut counts));
+    found.extend(settings(report, &mut counts, &mut notes));
+    let (ignored, mut active): (Vec<Finding>, Vec<Finding>) = found
+        .into_iter()
+        .partition(|f| ignore.iter().any(|i| i == f.name));
+    // Worst first, so the status line starts with what matters most.
+    active.sort_by_key(|f| std::cmp::Reverse(rank(f.state)));
+    let state = active.iter().fold(State::Ok, |acc, f| acc.worst(f.state));
+    let summary = if active.is_empty() {
+        let checked = FINDINGS.len() - ignore.len().min(FINDINGS.len());
+        format!("no problem found in {checked} diagnostics")
+    } else {
+        let texts: Vec<&str> = active.iter().map(|f| f.text.as_str()).collect();
+        format!(
+            "{}: {}",
+            plural(active.len() as u64, "problem"),
+            texts.join("; ")
+        )
+    };
+    let mut out = Outcome::new("diagnostics", state, summary);
+    out.details = active
+        .iter()
+        .map(|f| format!("{} {}: {}", f.state.label(), f.name, f.text))
+        .chain(
+            ignored
+                .iter()
+                .map(|f| format!("ignored {}: {}", f.name, f.text)),
+        )
+        .chain(notes)
+        .collect();
+    out.metrics = vec![
+        Metric::count("findings", active.len() as f64),
+        Metric::count("settings_errors", counts.settings_errors as f64),
+        Metric::count("unwritable_dirs", counts.unwritable_dirs as f64),
+        Metric::count("unwritable_files", counts.unwritable_files as f64),
+        Metric::count("modules_down", counts.modules_down as f64),
+    ];
+    Ok(out)
+}
+
+fn rank(s: State) -> u8 {
+    match s {
+        State::Ok => 0,
+        State::Warning => 1,
+        State::Unknown => 2,
+        State::Critical => 3,
+    }
+}
+
+fn finding(name: &'static str, state: State, text: impl Into<String>) -> Option<Finding> {
+    Some(Finding {
+        name,
+        state,
+        text: text.into(),
+    })
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => misp::one_line(s, 160),
+        other => misp::one_line(&other.to_string(), 160),
+    }
+}
+
+/// `backgroundJobsStatus`: MISP's text (or, in older releases, its code 0-4).
+fn background_jobs(r: &Map<String, Value>) -> Option<Finding> {
+    let v = r.get("backgroundJobsStatus")?;
+    let status = match number(v) {
+        Some(0) => "OK".to_owned(),
+        Some(1) => "Not configured (so not tested)".to_owned(),
+        Some(2) => "Error connecting to Redis.".to_owned(),
+        Some(3) => "Error connecting to Supervisor.".to_owned(),
+        Some(4) => "Error connecting to Redis and Supervisor.".to_owned(),
+        _ => text(v),
+    };
+    if status == "OK" {
+        None
+    } else if status.starts_with("Not configured") {
+        finding(
+            "background_jobs",
+            State::Warning,
+            "background jobs are not configured, so MISP did not test them",
+        )
+    } else {
+        finding(
+            "background_jobs",
+            State::Critical,
+            format!("background jobs: {}", status.trim_end_matches('.')),
+        )
+    }
+}
+
+/// `redisInfo.connection`: MISP cannot reach Redis (sessions, caches and jobs need it).
+fn redis(r: &Map<String, Value>) -> Option<Finding> {
+    let info = r.get("redisInfo")?;
+    if info.get("connection").and_then(flag) != Some(false) {
+        return None;
+    }
+    let why = info
+        .get("connection_error")
+        .map(|e| format!(" ({})", text(e)))
+        .unwrap_or_default();
+    finding(
+        "redis",
+        State::Critical,
+        format!("MISP cannot reach Redis{why}"),
+    )
+}
+
+/// `dbSchemaDiagnostics`: the database is not at the schema version this MISP expects,
+/// i.e. updates are pending or failed.
+fn db_schema(r: &Map<String, Value>) -> Option<Finding> {
+    let d = r.get("dbSchemaDiagnostics")?;
+    if d.get("update_fail_number_reached").and_then(flag) == Some(true) {
+        return finding(
+            "db_schema",
+            State::Critical,
+            "database updates failed too often; MISP stopped retrying them",
+        );
+    }
+    let actual = d.get("actual_db_version").and_then(number)?;
+    let expected = d.get("expected_db_version").and_then(number)?;
+    (actual != expected).then_some(()).and_then(|()| {
+        finding(
+            "db_schema",
+            State::Warning,
+            format!("database schema is at version {actual}, this MISP expects {expected}: run the pending updates"),
+        )
+    })
+}
+
+/// `version.upToDate`: `older` means a newer MISP release exists.
+fn version(r: &Map<String, Value>, notes: &mut Vec<String>) -> Option<Finding> {
+    let v = r.get("version")?;
+    let current = v.get("current").map(text).unwrap_or_else(|| "?".into());
+    let newest = v.get("newest").filter(|n| !n.is_null()).map(text);
+    match v.get("upToDate").and_then(Value::as_str) {
+        Some("older") => finding(
+            "version",
+            State::Warning,
+            format!(
+                "MISP {current} is outdated{}",
+                newest
+                    .map(|n| format!(", {n} is available"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Some("error") => {
+            notes.push(format!(
+                "MISP {current}: could not check for a newer release"
+            ));
+            None
+        }
+        Some(other) => {
+            notes.push(format!("MISP {current} (up to date: {other})"));
+            None
+        }
+        None => None,
+    }
+}
+
+/// `writeableDirs`/`writeableFiles`: `{path: 0|1|2}`, 0 fine, 1 missing, 2 not writable.
+/// A missing directory breaks MISP as much as a read-only one; a missing *file* is not an
+/// error in MISP's own count (e.g. `.git/ORIG_HEAD` on an install without git), so it is
+/// only listed.
+fn writeable(
+    r: &Map<String, Value>,
+    dirs: bool,
+    counts: &mut Counts,
+    notes: &mut Vec<String>,
+) -> Option<Finding> {
+    let key = if dirs {
+        "writeableDirs"
+    } else {
+        "writeableFiles"
+    };
+    let entries = r.get(key)?.as_object()?;
+    let mut bad = Vec::new();
+    for (path, code) in entries {
+        match number(code) {
+            Some(0) => {}
+            Some(1) if !dirs => notes.push(format!("file {path} does not exist (not judged)")),
+            Some(1) => bad.push(format!("{path} (missing)")),
+            Some(2) => bad.push(format!("{path} (not writable)")),
+            _ => bad.push(format!("{path} ({})", text(code))),
+        }
+    }
+    if bad.is_empty() {
+        return None;
+    }
+    let n = bad.len() as u64;
+    let (name, state, what) = if dirs {
+        counts.unwritable_dirs = n;
+        ("writeable_dirs", State::Critical, "directory")
+    } else {
+        counts.unwritable_files = n;
+        ("writeable_files", State::Warning, "file")
+    };
+    finding(
+        name,
+        state,
+        format!("{} MISP cannot write: {}", plural(n, what), bad.join(", ")),
+    )
+}
+
+/// `moduleStatus`: `{type: 0|1|2|"error"}`; 0 is fine and 1 means the module type is
+/// switched off on purpose; anything else means enabled modules are unreachable.
+fn modules(r: &Map<String, Value>, counts: &mut Counts) -> Option<Finding> {
+    let status = r.get("moduleStatus")?.as_object()?;
+    let mut down = Vec::new();
+    for (kind, v) in status {
+        match (number(v), v.as_str()) {
+            (Some(0 | 1), _) => {}
+            (_, Some(s)) if s.to_ascii_lowercase().contains("not enabled") => {}
+            (Some(2), _) => down.push(format!("{kind} (no modules found)")),
+            _ => down.push(format!("{kind} ({})", text(v))),
+        }
+    }
+    counts.modules_down = down.len() as u64;
+    if down.is_empty() {
+        return None;
+    }
+    finding(
+        "modules",
+        State::Warning,
+        format!("MISP modules unreachable: {}", down.join(", ")),
+    )
+}
+
+/// `finalSettings`: entries with `error: 1` at level 0, which MISP labels "critical".
+/// WARNING, not CRITICAL: MISP is running, but misconfigured where it matters most.
+fn settings(
+    r: &Map<String, Value>,
+    counts: &mut Counts,
+    notes: &mut Vec<String>,
+) -> Option<Finding> {
+    let list = r.get("finalSettings")?.as_array()?;
+    let critical: Vec<&Value> = list
+        .iter()
+        .filter(|s| s.get("error").and_then(flag) == Some(true))
+        .filter(|s| s.get("level").and_then(number) == Some(0))
+        .collect();
+    counts.settings_errors = critical.len() as u64;
+    if critical.is_empty() {
+        return None;
+    }
+    for s in &critical {
+        let name = s.get("setting").map(text).unwrap_or_else(|| "?".into());
+        let why = s
+            .get("errorMessage")
+            .map(|m| format!(": {}", text(m)))
+            .unwrap_or_default();
+        notes.push(format!("critical setting {name}{why}"));
+    }
+    let names: Vec<String> = critical
+        .iter()
+        .take(3)
+        .map(|s| s.get("setting").map(text).unwrap_or_else(|| "?".into()))
+        .collect();
+    let more = if critical.len() > 3 { ", ..." } else { "" };
+    finding(
+        "settings",
+        State::Warning,
+        format!(
+            "{} ({}{more})",
+            plural(critical.len() as u64, "critical settings error"),
+            names.join(", ")
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn healthy() -> Value {
+        json!({
+            "version": {"current": "v2.5.1", "newest": "v2.5.1", "upToDate": "same"},
+            "moduleStatus": {"Enrichment": 0, "Import": 0, "Export": 0, "Cortex": 1},
+            "writeableDirs": {"/var/www/MISP/app/tmp": 0, "/var/www/MISP/app/files": 0},
+            "writeableFiles": {"/var/www/MISP/app/Config/config.php": 0, "/var/www/MISP/.git/ORIG_HEAD": 1},
+            "dbSchemaDiagnostics": {"actual_db_version": "128", "expected_db_version": 128, "update_fail_number_reached": false},
+            "redisInfo": {"extensionVersion": "5.3.7", "connection": true},
+            "finalSettings": [
+                {"level": 0, "setting": "MISP.baseurl", "value": "https://misp", "type": "string", "error": 0},
+                {"level": 1, "setting": "MISP.welcome_text_top", "error": 1, "errorMessage": "Recommended"}
+            ],
+            "backgroundJobsStatus": "OK"
+        })
+    }
+
+    #[test]
+    fn healthy_report_is_ok() {
+        let o = judge(&healthy(), &[]).unwrap();
+        assert_eq!(o.state, State::Ok, "{o:#?}");
+        assert_eq!(o.summary, "no problem found in 8 diagnostics");
+        assert_eq!(o.metric("findings"), Some(0.0));
+        assert_eq!(o.metric("settings_errors"), Some(0.0));
+        assert!(o
+            .details
+            .iter()
+            .any(|d| d.contains("ORIG_HEAD does not exist (not judged)")));
+    }
+
+    #[test]
+    fn every_finding_is_found_and_named() {
+        let breakers: [(&str, &str, Value, State); 8] = [
+            (
+                "background_jobs",
+                "/backgroundJobsStatus",
+                json!("Error connecting to Redis."),
+                State::Critical,
+            ),
+            (
+                "redis",
+                "/redisInfo/connection",
+                json!(false),
+                State::Critical,
+            ),
+            (
+                "db_schema",
+                "/dbSchemaDiagnostics/actual_db_version",
+                json!("127"),
+                State::Warning,
+            ),
+            (
+                "version",
+                "/version/upToDate",
+                json!("older"),
+                State::Warning,
+            ),
+            (
+                "writeable_dirs",
+                "/writeableDirs/~1var~1www~1MISP~1app~1tmp",
+                json!(2),
+                State::Critical,
+            ),
+            (
+                "writeable_files",
+                "/writeableFiles/~1var~1www~1MISP~1app~1Config~1config.php",
+                json!(2),
+                State::Warning,
+            ),
+            (
+                "modules",
+                "/moduleStatus/Enrichment",
+                json!("Could not connect to the module server."),
+                State::Warning,
+            ),
+            (
+                "settings",
+                "/finalSettings/0/error",
+                json!(1),
+                State::Warning,
+            ),
+        ];
+        for (name, pointer, value, state) in breakers {
+            let mut r = healthy();
+            *r.pointer_mut(pointer).unwrap() = value;
+            let o = judge(&r, &[]).unwrap();
+            assert_eq!(o.state, state, "{name}: {o:#?}");
+            assert_eq!(o.metric("findings"), Some(1.0), "{name}");
+            assert!(
+                o.details[0].contains(&format!(" {name}: ")),
+                "{name}: {o:#?}"
+            );
+            let quiet = judge(&r, &[name.to_owned()]).unwrap();
+            assert_eq!(quiet.state, State::Ok, "{name} not ignored");
+            assert!(quiet
+                .details
+                .iter()
+                .any(|d| d.starts_with(&format!("ignored {name}:"))));
+        }
+    }
+
+    #[test]
+    fn counts_and_worst_first() {
+        let mut r = healthy();
+        r["finalSettings"] = json!([
+            {"level": 0, "setting": "MISP.baseurl", "error": 1, "errorMessage": "empty"},
+            {"level": "0", "setting": "Security.salt", "error": "1"},
+            {"level": 0, "setting": "MISP.org", "error": 0}
+        ]);
+        r["redisInfo"] = json!({"connection": false, "connection_error": "Connection refused"});
+        r["writeableDirs"]["/var/www/MISP/app/files"] = json!(1);
+        let o = judge(&r, &[]).unwrap();
+        assert_eq!(o.state, State::Critical);
+        assert_eq!(o.metric("settings_errors"), Some(2.0));
+        assert_eq!(o.metric("unwritable_dirs"), Some(1.0));
+        assert_eq!(o.metric("findings"), Some(3.0));
+        assert!(o.summary.starts_with("3 problems: MISP cannot reach Redis (Connection refused); 1 directory MISP cannot write: /var/www/MISP/app/files (missing); 2 critical settings errors (MISP.baseurl, Security.salt)"), "{}", o.summary);
+    }
+
+    #[test]
+    fn something_else_is_malformed() {
+        assert!(matches!(
+            judge(&json!({"name": "Not Found"}), &[]),
+            Err(Error::Malformed { .. })
+        ));
+        assert!(judge(&json!([1, 2]), &[]).is_err());
+    }
+}

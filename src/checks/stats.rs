@@ -1,0 +1,389 @@
+//! `stats` (events and attributes modified this month) and `users` (users and
+//! organisations), from `GET /users/statistics.json` or from the cache that
+//! `stats --update-cache` keeps for snmpd.
+//!
+//! The cache exists so that snmpd, which runs as its own user (Debian-snmp) and polls
+//! often, needs neither MISP's URL nor the key and never makes MISP count its attribute
+//! table: a cron job run by the user who holds the key refreshes it. It holds the four
+//! counts and the fetch time, never the key, and is written atomically and world-readable.
+//! Reading it never fails hard: a missing, unreadable, corrupt or stale cache is UNKNOWN
+//! with one line naming the file and the problem (so `-o snmp` prints `-1` lines).
+
+use super::plural;
+use crate::cli::StatsKind;
+use crate::error::Error;
+use crate::http::{Client, Kind};
+use crate::misp::{self, stats::Statistics};
+use crate::outcome::{Metric, Outcome, Thresholds};
+use hyper::Method;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The statistics page, as the seed SNMP helper asks for it.
+pub const PATH: &str = "/users/statistics.json";
+
+/// A cache larger than this is not one of ours (ours is about 150 bytes).
+const CACHE_LIMIT: u64 = 64 * 1024;
+
+/// The cache file's permissions: it holds four counts and a time, nothing secret, and
+/// snmpd's user must be able to read what the cron job's user wrote.
+const CACHE_MODE: u32 = 0o644;
+
+/// Fetches the statistics and judges the figures of `kind`; with `update_cache` also
+/// rewrites `cache_file`.
+pub async fn run(
+    client: &Client,
+    t: &Thresholds,
+    kind: StatsKind,
+    cache_file: Option<&Path>,
+    update_cache: bool,
+) -> Result<Outcome, Error> {
+    let target = match (update_cache, cache_file) {
+        (false, _) => None,
+        (true, Some(path)) => Some(path),
+        (true, None) => {
+            return Err(Error::Usage(
+                "--update-cache needs --cache-file PATH".into(),
+            ))
+        }
+    };
+    let stats = fetch(client).await?;
+    let mut out = judge(kind, &stats, t);
+    if let Some(path) = target {
+        write_cache(path, &stats, SystemTime::now())?;
+        out.summary
+            .push_str(&format!("; cache {} updated", path.display()));
+    }
+    Ok(out)
+}
+
+/// `GET /users/statistics.json`, parsed.
+pub async fn fetch(client: &Client) -> Result<Statistics, Error> {
+    let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
+    let json = misp::json(&resp, "GET", PATH)?;
+    misp::stats::parse(&json).map_err(|reason| Error::Malformed {
+        path: PATH.into(),
+        reason,
+    })
+}
+
+/// Answers from the cache alone: no request, no URL, no key.
+pub fn from_cache(
+    kind: StatsKind,
+    path: &Path,
+    max_age: Duration,
+    t: &Thresholds,
+) -> Result<Outcome, Error> {
+    let (stats, age) = read_cache(path, max_age, SystemTime::now())?;
+    let mut out = judge(kind, &stats, t);
+    out.summary
+        .push_str(&format!(" (cached {} ago)", human(age)));
+    out.details.push(format!(
+        "from cache {} (max age {})",
+        path.display(),
+        human(max_age)
+    ));
+    Ok(out)
+}
+
+/// `-w`/`-c` on the first figure of the pair: events this month for `stats`, users for
+/// `users`; the second is perfdata only.
+pub fn judge(kind: StatsKind, s: &Statistics, t: &Thresholds) -> Outcome {
+    match kind {
+        StatsKind::Activity => {
+            let mut out = Outcome::new(
+                "stats",
+                t.evaluate(s.events_month as f64),
+                format!(
+                    "{} and {} modified this month",
+                    plural(s.events_month, "event"),
+                    plural(s.attributes_month, "attribute")
+                ),
+            );
+            out.metrics = vec![
+                Metric::count("events_month", s.events_month as f64).with_thresholds(t),
+                Metric::count("attributes_month", s.attributes_month as f64),
+            ];
+            out
+        }
+        StatsKind::Users => {
+            let mut out = Outcome::new(
+                "users",
+                t.evaluate(s.users as f64),
+                format!(
+                    "{} in {}",
+                    plural(s.users, "user"),
+                    plural(s.orgs, "organisation")
+                ),
+            );
+            out.metrics = vec![
+                Metric::count("users", s.users as f64).with_thresholds(t),
+                Metric::count("orgs", s.orgs as f64),
+            ];
+            out
+        }
+    }
+}
+
+/// The cache's bytes: one JSON object, keys in the seed helper's order plus the fetch time.
+pub fn cache_bytes(s: &Statistics, fetched_at: SystemTime) -> Vec<u8> {
+    let secs = fetched_at
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let doc = json!({
+        "events": s.events_month,
+        "attributes": s.attributes_month,
+        "users": s.users,
+        "orgs": s.orgs,
+        "fetched_at": secs,
+        "fetched_at_utc": humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs)).to_string(),
+    });
+    format!("{doc}\n").into_bytes()
+}
+
+/// Writes the cache atomically (write, fsync, rename), mode 0644.
+pub fn write_cache(path: &Path, s: &Statistics, fetched_at: SystemTime) -> Result<(), Error> {
+    crate::atomic::write_mode(path, &cache_bytes(s, fetched_at), CACHE_MODE).map_err(|e| {
+        Error::LocalFile(format!(
+            "cannot write cache {}: {e} (the directory must exist and be writable by this user)",
+            path.display()
+        ))
+    })
+}
+
+/// Reads the cache and its age, refusing a missing, unreadable, corrupt or stale one.
+pub fn read_cache(
+    path: &Path,
+    max_age: Duration,
+    now: SystemTime,
+) -> Result<(Statistics, Duration), Error> {
+    let shown = path.display();
+    let fail = |what: String| Error::LocalFile(format!("cache {shown} {what}"));
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => fail(format!(
+            "does not exist: has `check_misp stats --update-cache --cache-file {shown}` run yet (cron)?"
+        )),
+        std::io::ErrorKind::PermissionDenied => fail(format!(
+            "cannot be read by this user ({e}): the directory and file must be readable by snmpd's user"
+        )),
+        _ => fail(format!("cannot be read: {e}")),
+    })?;
+    if meta.is_dir() {
+        return Err(fail("is a directory, not a cache file".into()));
+    }
+    if meta.len() > CACHE_LIMIT {
+        return Err(fail(format!(
+            "is corrupt (larger than {} KiB): the next --update-cache rewrites it",
+            CACHE_LIMIT / 1024
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => fail(format!(
+            "cannot be read by this user ({e}): the file must be readable by snmpd's user"
+        )),
+        _ => fail(format!("cannot be read: {e}")),
+    })?;
+    let (stats, fetched_at) = parse_cache(&bytes).map_err(|why| {
+        fail(format!(
+            "is corrupt ({why}): the next --update-cache rewrites it"
+        ))
+    })?;
+    // A cache in the seed helper's format has no fetch time: its file time stands in.
+    let fetched_at = fetched_at.or_else(|| meta.modified().ok()).unwrap_or(now);
+    // Written "in the future" (clock stepped back): as fresh as can be.
+    let age = now.duration_since(fetched_at).unwrap_or_default();
+    if age > max_age {
+        return Err(fail(format!(
+            "is {} old (max {}): is the cron job running?",
+            human(age),
+            human(max_age)
+        )));
+    }
+    Ok((stats, age))
+}
+
+/// The four counts, and the fetch time when the cache records one. Accepts the seed
+/// helper's cache too (`{"events": "37", …}`: strings or numbers, no time).
+pub fn parse_cache(bytes: &[u8]) -> Result<(Statistics, Option<SystemTime>), String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err("empty file".into());
+    }
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    if !v.is_object() {
+        return Err(format!(
+            "expected a JSON object, got {}",
+            misp::events::kind(&v)
+        ));
+    }
+    let count = |key: &str| -> Result<u64, String> {
+        let field = v.get(key).ok_or_else(|| format!("no \"{key}\""))?;
+        misp::number(field).ok_or_else(|| {
+            if field.as_i64() == Some(-1) || field.as_str().map(str::trim) == Some("-1") {
+                format!("\"{key}\" is -1: the writer recorded a failed update")
+            } else {
+                format!(
+                    "\"{key}\" is not a count: {}",
+                    misp::one_line(&field.to_string(), 40)
+                )
+            }
+        })
+    };
+    let stats = Statistics {
+        events_month: count("events")?,
+        attributes_month: count("attributes")?,
+        users: count("users")?,
+        orgs: count("orgs")?,
+    };
+    let fetched_at = match v.get("fetched_at") {
+        None => None,
+        Some(t) => Some(
+            misp::number(t)
+                .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+                .ok_or("\"fetched_at\" is not a Unix time")?,
+        ),
+    };
+    Ok((stats, fetched_at))
+}
+
+/// A duration as a person reads it, to the second: `2h`, `12m 3s`, `0s`.
+fn human(d: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::State;
+    use crate::range::{Range, RangeUnit};
+
+    const S: Statistics = Statistics {
+        events_month: 37,
+        attributes_month: 4210,
+        users: 42,
+        orgs: 118,
+    };
+
+    fn th(w: Option<&str>, c: Option<&str>) -> Thresholds {
+        let r = |s: Option<&str>| s.map(|s| Range::parse(s, RangeUnit::Count).unwrap());
+        Thresholds {
+            warn: r(w),
+            crit: r(c),
+        }
+    }
+
+    #[test]
+    fn stats_judges_events_this_month() {
+        let o = judge(StatsKind::Activity, &S, &th(None, None));
+        assert_eq!(o.state, State::Ok);
+        assert_eq!(
+            o.summary,
+            "37 events and 4210 attributes modified this month"
+        );
+        assert_eq!(o.metric("events_month"), Some(37.0));
+        assert_eq!(o.metric("attributes_month"), Some(4210.0));
+        // Too little activity is the usual worry: -w 50: warns below 50 events.
+        let o = judge(StatsKind::Activity, &S, &th(Some("50:"), Some("1:")));
+        assert_eq!(o.state, State::Warning);
+        assert_eq!(
+            judge(StatsKind::Activity, &S, &th(None, Some("30"))).state,
+            State::Critical
+        );
+    }
+
+    #[test]
+    fn users_judges_users() {
+        let o = judge(StatsKind::Users, &S, &th(Some("40"), Some("100")));
+        assert_eq!(o.state, State::Warning);
+        assert_eq!(o.summary, "42 users in 118 organisations");
+        assert_eq!(o.metric("users"), Some(42.0));
+        assert_eq!(o.metric("orgs"), Some(118.0));
+        let one = Statistics {
+            users: 1,
+            orgs: 1,
+            ..S
+        };
+        assert_eq!(
+            judge(StatsKind::Users, &one, &th(None, None)).summary,
+            "1 user in 1 organisation"
+        );
+    }
+
+    #[test]
+    fn cache_round_trip_keeps_the_time() {
+        let at = UNIX_EPOCH + Duration::from_secs(1_732_350_000);
+        let bytes = cache_bytes(&S, at);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert_eq!(
+            text,
+            "{\"events\":37,\"attributes\":4210,\"users\":42,\"orgs\":118,\"fetched_at\":1732350000,\"fetched_at_utc\":\"2024-11-23T08:20:00Z\"}\n"
+        );
+        assert_eq!(parse_cache(&bytes).unwrap(), (S, Some(at)));
+    }
+
+    #[test]
+    fn seed_helper_cache_is_read() {
+        let blog = br#"{"events": "37", "attributes": "4210", "users": "42", "orgs": "118"}"#;
+        assert_eq!(parse_cache(blog).unwrap(), (S, None));
+        let blog24 = br#"{"events": 37, "attributes": 4210, "users": 42, "orgs": 118}"#;
+        assert_eq!(parse_cache(blog24).unwrap(), (S, None));
+    }
+
+    #[test]
+    fn corrupt_caches_are_named() {
+        for (bytes, why) in [
+            (&b""[..], "empty file"),
+            (b"  \n", "empty file"),
+            (b"{\"events\":", "not JSON"),
+            (b"[1,2]", "expected a JSON object, got an array"),
+            (
+                b"{\"events\":1,\"attributes\":2,\"users\":3}",
+                "no \"orgs\"",
+            ),
+            (
+                b"{\"events\":-1,\"attributes\":-1,\"users\":-1,\"orgs\":-1}",
+                "\"events\" is -1: the writer recorded a failed update",
+            ),
+            (
+                b"{\"events\":1,\"attributes\":\"x\",\"users\":3,\"orgs\":4}",
+                "\"attributes\" is not a count: \"x\"",
+            ),
+            (
+                b"{\"events\":1,\"attributes\":2,\"users\":3,\"orgs\":4,\"fetched_at\":\"soon\"}",
+                "\"fetched_at\" is not a Unix time",
+            ),
+        ] {
+            let err = parse_cache(bytes).unwrap_err();
+            assert!(err.starts_with(why), "{err:?} for {bytes:?}");
+        }
+    }
+
+    #[test]
+    fn stale_missing_and_future_caches() {
+        let dir = std::env::temp_dir().join(format!("check_misp-stats-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("stats.json");
+        let at = UNIX_EPOCH + Duration::from_secs(1_732_350_000);
+        write_cache(&p, &S, at).unwrap();
+        let hour = Duration::from_secs(3600);
+        let (s, age) = read_cache(&p, hour, at + Duration::from_secs(723)).unwrap();
+        assert_eq!((s, age), (S, Duration::from_secs(723)));
+        let err = read_cache(&p, hour, at + 2 * hour).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "cache {} is 2h old (max 1h): is the cron job running?",
+                p.display()
+            )
+        );
+        // A clock stepped back makes the cache look young, not broken.
+        assert_eq!(read_cache(&p, hour, at - hour).unwrap().1, Duration::ZERO);
+        let missing = dir.join("nope.json");
+        let err = read_cache(&missing, hour, at).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        assert_eq!(err.state(State::Critical), State::Unknown);
+        let err = read_cache(&dir, hour, at).unwrap_err().to_string();
+        assert!(err.ends_with("is a directory, not a cache file"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,163 @@
+//! `all`: several checks concurrently under one deadline; worst state first, one line per
+//! check, prefixed perfdata; nagios, okko and json modes.
+
+mod common;
+use common::Misp;
+use std::time::Duration;
+
+#[test]
+fn default_set_over_https_and_http() {
+    let m = Misp::start();
+    let r = m.https("all", &[]);
+    r.expect(0, "MISP ALL OK - all 11 checks OK | ");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 12, "{r:#?}");
+    for (line, check) in lines[1..].iter().zip(misp_sim_checks()) {
+        assert!(line.starts_with(&format!("\\_[OK] {check} - ")), "{line}");
+    }
+    assert!(r.perf("workers_alive").unwrap() > 0.0);
+    assert_eq!(r.perf("events_events"), Some(12.0));
+    assert!(r.perf("cert_days").unwrap() > 300.0);
+    assert!(r.perf("latency_time_total").is_some());
+    // Every check ran once; heal (opt-in) did not.
+    assert_eq!(m.sim.count("GET /servers/getVersion"), 1);
+    assert_eq!(m.sim.count("GET /users/heartbeat"), 1);
+    assert_eq!(m.sim.count("GET /servers/serverSettings"), 1);
+    assert_eq!(m.sim.count("POST /servers/restartDeadWorkers"), 0);
+    // Over http:// there is no certificate, so cert is left out of the default set.
+    m.http("all", &[])
+        .expect(0, "MISP ALL OK - all 10 checks OK | ");
+}
+
+fn misp_sim_checks() -> [&'static str; 11] {
+    [
+        "login",
+        "events",
+        "latency",
+        "workers",
+        "jobs",
+        "stats",
+        "users",
+        "diagnostics",
+        "version",
+        "heartbeat",
+        "cert",
+    ]
+}
+
+#[test]
+fn worst_state_first_then_each_check() {
+    let m = Misp::start();
+    m.sim.kill_queue("email");
+    m.sim.set_up_to_date("older");
+    let r = m.http("all", &["--only", "workers,diagnostics,version,heartbeat"]);
+    r.expect(
+        2,
+        "MISP ALL CRITICAL - 2 of 4 checks not OK: workers CRITICAL, diagnostics WARNING | ",
+    );
+    assert!(
+        r.stdout
+            .contains("\n\\_[CRITICAL] workers - no live worker in email"),
+        "{r:#?}"
+    );
+    assert!(r
+        .stdout
+        .contains("\n\\_[WARNING] diagnostics - 1 problem: MISP v2.5.1 is outdated"));
+    assert!(r.stdout.contains("\n\\_[OK] heartbeat - "));
+    assert_eq!(r.perf("workers_dead"), Some(1.0));
+    assert_eq!(r.perf("diagnostics_findings"), Some(1.0));
+    let ko = m.http("all", &["--only", "workers,version", "-o", "okko"]);
+    assert_eq!((ko.stdout.as_str(), ko.code), ("KO\n", 1));
+    assert!(
+        ko.stderr
+            .starts_with("MISP ALL CRITICAL - 1 of 2 checks not OK: workers CRITICAL"),
+        "{ko:#?}"
+    );
+    let ok = m.http("all", &["--only", "version,heartbeat", "-o", "okko"]);
+    assert_eq!((ok.stdout.as_str(), ok.code), ("OK\n", 0));
+}
+
+#[test]
+fn json_nests_every_check() {
+    let m = Misp::start();
+    m.sim.set_heartbeat(false);
+    let r = m.http("all", &["--only", "login,heartbeat,version", "-o", "json"]);
+    assert_eq!(r.code, 3, "{r:#?}");
+    let v = r.json();
+    assert_eq!(v["check"], "all");
+    assert_eq!(v["state"], "UNKNOWN");
+    assert_eq!(v["summary"], "1 of 3 checks not OK: heartbeat UNKNOWN");
+    let checks = v["checks"].as_array().unwrap();
+    let names: Vec<&str> = checks
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["login", "heartbeat", "version"]);
+    assert_eq!(checks[1]["exit_code"], 3);
+    assert_eq!(
+        checks[0]["metrics"][0]["name"], "time",
+        "unprefixed inside each check"
+    );
+    assert_eq!(
+        v["metrics"][0]["name"], "login_time",
+        "prefixed in the combined list"
+    );
+}
+
+#[test]
+fn checks_run_concurrently_under_one_deadline() {
+    let m = Misp::start();
+    m.sim.set_latency(Duration::from_secs(1));
+    // Four network checks of at least 1s each: one after the other they would take 4s.
+    let r = m.http(
+        "all",
+        &["--only", "login,events,latency,version", "-t", "5"],
+    );
+    r.expect(0, "MISP ALL OK - all 4 checks OK");
+    assert!(
+        r.elapsed < Duration::from_millis(2500),
+        "took {:?}",
+        r.elapsed
+    );
+    // One hung check times out alone, on the shared deadline; the others still report.
+    m.sim.set_latency(Duration::ZERO);
+    m.sim
+        .set_fault(Some("/servers/getVersion"), misp_sim::Fault::Hang);
+    let r = m.http("all", &["--only", "login,version,heartbeat", "-t", "2"]);
+    r.expect(
+        2,
+        "MISP ALL CRITICAL - 1 of 3 checks not OK: version CRITICAL",
+    );
+    assert!(
+        r.stdout
+            .contains("\n\\_[CRITICAL] version - timed out after 2s waiting for response headers"),
+        "{r:#?}"
+    );
+    assert!(r.stdout.contains("\n\\_[OK] login - "));
+    assert!(
+        r.elapsed >= Duration::from_secs(2) && r.elapsed < Duration::from_millis(2900),
+        "{:?}",
+        r.elapsed
+    );
+}
+
+#[test]
+fn usage_errors() {
+    let m = Misp::start();
+    m.http("all", &["-w", "1"])
+        .expect(3, "MISP ALL UNKNOWN - -w/-c do not apply to all");
+    m.http("all", &["--only", "workers,bogus"]).expect(
+        3,
+        "MISP ALL UNKNOWN - --only: 'bogus' is not a check to run in all",
+    );
+    m.http("all", &["--only", "all"])
+        .expect(3, "MISP ALL UNKNOWN");
+    m.http("all", &["--only", "cert"])
+        .expect(3, "MISP ALL UNKNOWN - cert needs an https:// URL");
+    assert!(m.sim.counts().is_empty(), "{:?}", m.sim.counts());
+    // Checks that need no key run without one.
+    let url = m.sim.http_url();
+    common::run(&["all", "--url", &url, "--only", "login,heartbeat"])
+        .expect(0, "MISP ALL OK - all 2 checks OK");
+    common::run(&["all", "--url", &url]).expect(3, "MISP ALL UNKNOWN - no API key");
+}
