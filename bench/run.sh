@@ -17,6 +17,10 @@
 #     hyperfine invocation runs RUNS runs of every contender of the group, in an order that
 #     rotates from round to round; the runs of all rounds are pooled per contender. So the
 #     contenders alternate all along the run and share whatever noise the machine has;
+#     Two more rows: process start-up alone (--version, import requests), and, when this
+#     build has `check_misp all` (`all --help` answers help, exit 3), `all --only ALL_ONLY`
+#     against each of those checks alone, with the simulator answering at once and with
+#     ALL_LATENCY_MS of simulated latency (/__sim/latency) during that row only;
 #  5. peak RSS: /usr/bin/time -f %M, the contenders interleaved, median of RSS_RUNS runs;
 #  6. requests per run: /__sim/reset, REQ_RUNS runs, /__sim/counts, divided by REQ_RUNS;
 #  7. throughput: TP_CHECKS checks run 8 at a time (xargs -P 8) over HTTPS, check_misp
@@ -38,7 +42,7 @@ while [ $# -gt 0 ]; do
         --no-build) BUILD=0 ;;
         --out) OUT=$2; shift ;;
         --out=*) OUT=${1#--out=} ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -53,6 +57,7 @@ else
 fi
 TP_PARALLEL=8
 ALL_ONLY=${ALL_ONLY:-events,latency,workers,jobs}   # the checks `all` runs, each also timed alone
+ALL_LATENCY_MS=${ALL_LATENCY_MS:-50}   # the `all` row is timed twice: sim answering at once, and this late
 
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -144,6 +149,7 @@ floor() { # bare curl of URL $1 with check_misp's headers
 }
 contenders() {
     local t=${1%%:*} c=${1#*:}
+    c=${c%%+*}   # https:all+50ms: the same commands as https:all, timed with simulated latency
     base "$t"
     local cm="$BIN $c --url $U --key-file $KEYF $CMTRUST"
     case "$c" in
@@ -202,7 +208,7 @@ if [ "$HAVE_ALL" = 1 ]; then
     ALL_RC=$?
     set -e
     if [ "$ALL_RC" = 0 ]; then
-        GROUPS_LIST+=(https:all)
+        GROUPS_LIST+=(https:all "https:all+${ALL_LATENCY_MS}ms")
     else
         HAVE_ALL=0
         ALL_NOTE="\`check_misp all --only $ALL_ONLY\` exited $ALL_RC on a healthy simulator: row skipped ($(head -1 <<<"$ALL_OUT"))"
@@ -256,6 +262,7 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "tp_parallel=$TP_PARALLEL"
     echo "tp_rounds=$TP_ROUNDS"
     echo "all_only=$ALL_ONLY"
+    echo "all_latency_ms=$ALL_LATENCY_MS"
     echo "all_note=$ALL_NOTE"
     echo "load_start=$LOAD_START"
 } >"$WORK/meta.env"
@@ -276,8 +283,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
         [ "$r" = 1 ] && warm=(--warmup "$WARMUP")
         [ "$g" = local:startup ] && warm+=(-i)
         hf=(hyperfine -N --style none --runs "$RUNS" "${warm[@]}" --export-json "$WORK/hf/$g.r$r.json" "${args[@]}")
-        [ "$r" = 1 ] && { echo "# $g (env: $(envfor "$g"))"; printf '%q ' "${hf[@]}"; echo; } >>"$WORK/hyperfine-commands.txt"
+        [ "$r" = 1 ] && { echo "# $g (env: $(envfor "$g"))$(case "$g" in *+*ms) echo " with $H/__sim/latency?ms=$ALL_LATENCY_MS set for this invocation only" ;; esac)"; printf '%q ' "${hf[@]}"; echo; } >>"$WORK/hyperfine-commands.txt"
+        case "$g" in *+*ms) sim "latency?ms=$ALL_LATENCY_MS" >/dev/null ;; esac
         run_env "$g" "${hf[@]}" >/dev/null
+        case "$g" in *+*ms) sim "latency?ms=0" >/dev/null ;; esac
     done
     printf '  round %d/%d done (load %s)\n' "$r" "$ROUNDS" "$(cut -d' ' -f1 /proc/loadavg)" >&2
 done
@@ -287,6 +296,7 @@ say "peak RSS: /usr/bin/time -f %M, $RSS_RUNS runs per contender, interleaved"
 : >"$WORK/rss.tsv"
 for ((r = 1; r <= RSS_RUNS; r++)); do
     while IFS=$'\t' read -r g name cmd; do
+        case "$g" in *+*ms) continue ;; esac   # same commands as the row without latency
         eval "set -- $cmd"
         run_env "$g" /usr/bin/time -f %M -o "$WORK/rss.one" "$@" >/dev/null 2>&1 </dev/null || true
         printf '%s\t%s\t%s\n' "$g" "$name" "$(tail -1 "$WORK/rss.one")" >>"$WORK/rss.tsv"
@@ -296,6 +306,7 @@ done
 # ---------------------------------------------------------------- 6. requests per run -----
 say "requests per run: $REQ_RUNS runs per contender, simulator counters"
 while IFS=$'\t' read -r g name cmd; do
+    case "$g" in *+*ms) continue ;; esac
     eval "set -- $cmd"
     sim reset >/dev/null
     for ((i = 0; i < REQ_RUNS; i++)); do run_env "$g" "$@" >/dev/null 2>&1 </dev/null || true; done

@@ -525,7 +525,30 @@ fn tls_reason(e: &std::io::Error, host: &str) -> String {
 
 /// Builds the TLS configuration: `--insecure` trusts anything, `--ca-cert` trusts only that
 /// bundle (as check_curl's `--ca-cert`), otherwise the system's trust store.
+///
+/// Built once per process and shared: `all` makes one client per sub-check, and loading
+/// the trust store for each would cost as much as the checks themselves.
 pub fn tls_config(
+    ca_cert: Option<&Path>,
+    insecure: bool,
+) -> Result<Arc<rustls::ClientConfig>, Error> {
+    type Built = (Option<std::path::PathBuf>, bool, Arc<rustls::ClientConfig>);
+    static BUILT: std::sync::Mutex<Vec<Built>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, _, config)) = built
+        .iter()
+        .find(|(ca, ins, _)| ca.as_deref() == ca_cert && *ins == insecure)
+    {
+        return Ok(config.clone());
+    }
+    let config = build_tls_config(ca_cert, insecure)?;
+    built.push((ca_cert.map(Path::to_path_buf), insecure, config.clone()));
+    Ok(config)
+}
+
+fn build_tls_config(
     ca_cert: Option<&Path>,
     insecure: bool,
 ) -> Result<Arc<rustls::ClientConfig>, Error> {

@@ -34,7 +34,7 @@ impl State {
 
     /// How bad a state is when several are combined: CRITICAL outranks UNKNOWN (a known
     /// outage matters more than a failure to look), which outranks WARNING.
-    fn severity(self) -> u8 {
+    pub fn severity(self) -> u8 {
         match self {
             State::Ok => 0,
             State::Warning => 1,

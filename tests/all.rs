@@ -161,3 +161,50 @@ fn usage_errors() {
         .expect(0, "MISP ALL OK - all 2 checks OK");
     common::run(&["all", "--url", &url]).expect(3, "MISP ALL UNKNOWN - no API key");
 }
+
+#[test]
+fn workers_and_jobs_share_one_get_workers_request() {
+    let m = Misp::start();
+    m.sim.set_backlog("default", 50);
+    let r = m.http("all", &["--only", "jobs,events,workers"]);
+    r.expect(0, "MISP ALL OK - all 3 checks OK");
+    assert_eq!(
+        m.sim.count("GET /servers/getWorkers"),
+        1,
+        "{:?}",
+        m.sim.counts()
+    );
+    assert_eq!(r.perf("workers_alive"), Some(m.sim.alive_workers() as f64));
+    assert_eq!(r.perf("jobs_jobs"), Some(50.0));
+    // Sub-check lines keep the order asked for.
+    let order: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(' ').nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(order, ["jobs", "events", "workers"], "{r:#?}");
+    // Each keeps its own judgement of the one answer: a backlog only jobs' thresholds see
+    // is not possible in all (no -w/-c), but a dead queue shows in workers and not in jobs.
+    m.sim.kill_queue("email");
+    let r = m.http("all", &["--only", "workers,jobs"]);
+    r.expect(
+        2,
+        "MISP ALL CRITICAL - 1 of 2 checks not OK: workers CRITICAL",
+    );
+    assert_eq!(m.sim.count("GET /servers/getWorkers"), 2);
+    // A failed fetch fails both, each named.
+    m.sim
+        .set_fault(Some("/servers/getWorkers"), misp_sim::html_500());
+    let r = m.http("all", &["--only", "workers,jobs"]);
+    r.expect(2, "MISP ALL CRITICAL - 2 of 2 checks not OK");
+    assert!(
+        r.stdout
+            .contains("\\_[CRITICAL] workers - MISP answered 500"),
+        "{r:#?}"
+    );
+    assert!(
+        r.stdout.contains("\\_[CRITICAL] jobs - MISP answered 500"),
+        "{r:#?}"
+    );
+}

@@ -7,55 +7,110 @@
 //! A join rather than `tokio::spawn`/`JoinSet`, because spawned tasks must own their data
 //! (`'static`); joined futures simply borrow the invocations.
 
-use crate::cli::Invocation;
+use crate::cli::{Check, Invocation};
+use crate::error::Error;
 use crate::outcome::{Metric, Outcome, State};
 use std::future::Future;
 use std::pin::Pin;
-use std::task::Poll;
 use tokio::time::Instant;
 
-type Pending<'a> = Pin<Box<dyn Future<Output = Outcome> + 'a>>;
+type Pending<'a> = Pin<Box<dyn Future<Output = Vec<(usize, Outcome)>> + 'a>>;
 
 /// Runs every check concurrently and combines their outcomes; a check that fails becomes
 /// an outcome with its error's state and message, so one failure never hides the others.
 pub async fn run(subs: &[Invocation], deadline: Instant, verbose: u8) -> Outcome {
     let start = Instant::now();
+    let shared = shared_worker_table(subs);
     let running: Vec<Pending<'_>> = subs
         .iter()
-        .map(|sub| {
+        .enumerate()
+        .filter_map(|(i, sub)| {
             let own = deadline.min(start + sub.timeout);
-            // Boxed: `run` calls this function, so its future cannot contain its own type.
-            Box::pin(async move {
-                super::run(sub, own).await.unwrap_or_else(|e| {
-                    Outcome::new(sub.check.name(), e.state(sub.timeout_result), e.to_string())
-                })
-            }) as Pending<'_>
+            match shared {
+                Some(pair) if pair.jobs == i => None,
+                Some(pair) if pair.workers == i => {
+                    Some(Box::pin(workers_and_jobs(subs, pair, own)) as Pending<'_>)
+                }
+                // Boxed: `run` calls this function, so its future cannot contain its own type.
+                _ => Some(Box::pin(async move { vec![(i, alone(sub, own).await)] }) as Pending<'_>),
+            }
         })
         .collect();
-    combine(join_all(running).await, verbose)
+    let mut outcomes: Vec<(usize, Outcome)> = futures_util::future::join_all(running)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    outcomes.sort_by_key(|(i, _)| *i);
+    combine(outcomes.into_iter().map(|(_, o)| o).collect(), verbose)
 }
 
-/// Polls every future until all are done; results keep the input order.
-async fn join_all<T>(mut futures: Vec<Pin<Box<dyn Future<Output = T> + '_>>>) -> Vec<T> {
-    let mut done: Vec<Option<T>> = futures.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut waiting = false;
-        for (future, slot) in futures.iter_mut().zip(done.iter_mut()) {
-            if slot.is_none() {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(v) => *slot = Some(v),
-                    Poll::Pending => waiting = true,
-                }
-            }
+async fn alone(sub: &Invocation, deadline: Instant) -> Outcome {
+    super::run(sub, deadline)
+        .await
+        .unwrap_or_else(|e| failed(sub, &e))
+}
+
+fn failed(sub: &Invocation, e: &Error) -> Outcome {
+    Outcome::new(sub.check.name(), e.state(sub.timeout_result), e.to_string())
+}
+
+/// Positions of a `workers` (without healing) and a `jobs` sub-check, when both run.
+#[derive(Clone, Copy)]
+struct SharedTable {
+    workers: usize,
+    jobs: usize,
+}
+
+fn shared_worker_table(subs: &[Invocation]) -> Option<SharedTable> {
+    let workers = subs
+        .iter()
+        .position(|s| matches!(s.check, Check::Workers { heal: None, .. }))?;
+    let jobs = subs
+        .iter()
+        .position(|s| matches!(s.check, Check::Jobs { .. }))?;
+    Some(SharedTable { workers, jobs })
+}
+
+/// `workers` and `jobs` judge the same getWorkers answer: ask MISP once (one site-admin
+/// request less per poll, and one TLS handshake less) and judge it twice.
+async fn workers_and_jobs(
+    subs: &[Invocation],
+    pair: SharedTable,
+    deadline: Instant,
+) -> Vec<(usize, Outcome)> {
+    let (w, j) = (&subs[pair.workers], &subs[pair.jobs]);
+    let (
+        Check::Workers {
+            ignore_queues: w_ignore,
+            ..
+        },
+        Check::Jobs {
+            ignore_queues: j_ignore,
+        },
+    ) = (&w.check, &j.check)
+    else {
+        return vec![
+            (pair.workers, alone(w, deadline).await),
+            (pair.jobs, alone(j, deadline).await),
+        ];
+    };
+    let fetched = match super::client(w, deadline) {
+        Ok(client) => super::workers::fetch(&client, &[])
+            .await
+            .map(|table| (table, client)),
+        Err(e) => Err(e),
+    };
+    match fetched {
+        Ok((table, client)) => {
+            let mut workers =
+                super::workers::judge("workers", &table.clone().without(w_ignore), &w.thresholds);
+            super::add_verbose_details(w, &client, &mut workers);
+            let jobs = super::jobs::judge(&table.without(j_ignore), &j.thresholds);
+            vec![(pair.workers, workers), (pair.jobs, jobs)]
         }
-        if waiting {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    })
-    .await;
-    done.into_iter().flatten().collect()
+        Err(e) => vec![(pair.workers, failed(w, &e)), (pair.jobs, failed(j, &e))],
+    }
 }
 
 /// The worst state first, then one line per check (`\_[STATE] check - summary`, the
@@ -63,7 +118,7 @@ async fn join_all<T>(mut futures: Vec<Pin<Box<dyn Future<Output = T> + '_>>>) ->
 pub fn combine(outcomes: Vec<Outcome>, verbose: u8) -> Outcome {
     let state = outcomes.iter().fold(State::Ok, |acc, o| acc.worst(o.state));
     let mut bad: Vec<&Outcome> = outcomes.iter().filter(|o| o.state != State::Ok).collect();
-    bad.sort_by_key(|o| std::cmp::Reverse(severity(o.state)));
+    bad.sort_by_key(|o| std::cmp::Reverse(o.state.severity()));
     let summary = if bad.is_empty() {
         format!("all {} OK", super::plural(outcomes.len() as u64, "check"))
     } else {
@@ -99,19 +154,9 @@ pub fn combine(outcomes: Vec<Outcome>, verbose: u8) -> Outcome {
     out
 }
 
-fn severity(s: State) -> u8 {
-    match s {
-        State::Ok => 0,
-        State::Warning => 1,
-        State::Unknown => 2,
-        State::Critical => 3,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn outcome(check: &str, state: State, metric: f64) -> Outcome {
         let mut o = Outcome::new(check, state, format!("{check} says {}", state.label()));
@@ -148,25 +193,5 @@ mod tests {
         let quiet = combine(vec![outcome("login", State::Ok, 1.0)], 1);
         assert_eq!(quiet.summary, "all 1 check OK");
         assert_eq!(quiet.details[1], "    login detail");
-    }
-
-    #[tokio::test(flavor = "current_thread")]
-    async fn join_all_overlaps_waiting_and_keeps_order() {
-        let start = Instant::now();
-        let futures: Vec<Pin<Box<dyn Future<Output = u64>>>> = [300u64, 100, 200]
-            .into_iter()
-            .map(|ms| {
-                Box::pin(async move {
-                    tokio::time::sleep(Duration::from_millis(ms)).await;
-                    ms
-                }) as Pin<Box<dyn Future<Output = u64>>>
-            })
-            .collect();
-        assert_eq!(join_all(futures).await, [300, 100, 200]);
-        let took = start.elapsed();
-        assert!(
-            took >= Duration::from_millis(300) && took < Duration::from_millis(550),
-            "{took:?}"
-        );
     }
 }

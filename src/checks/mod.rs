@@ -72,15 +72,21 @@ pub async fn run(inv: &Invocation, deadline: Instant) -> Result<Outcome, Error> 
             return Err(Error::Usage("all cannot run inside all".into()));
         }
     };
-    if inv.verbose > 0 {
-        outcome.details.extend(client.request_log());
+    add_verbose_details(inv, &client, &mut outcome);
+    Ok(outcome)
+}
+
+/// With `-v`: one line per request made, and a warning when the key went over plain HTTP.
+pub fn add_verbose_details(inv: &Invocation, client: &Client, outcome: &mut Outcome) {
+    if inv.verbose == 0 {
+        return;
     }
-    if inv.verbose > 0 && client.has_key() && !client.base().is_https() {
+    outcome.details.extend(client.request_log());
+    if client.has_key() && !client.base().is_https() {
         outcome
             .details
             .push("warning: the API key travels in clear text over http://; use https://".into());
     }
-    Ok(outcome)
 }
 
 /// The HTTP client for this invocation; TLS trust is only loaded for an https URL.
