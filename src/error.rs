@@ -16,8 +16,6 @@ pub enum Phase {
     ResponseHeaders,
     /// Status line seen, body incomplete.
     ResponseBody,
-    /// Waiting for another poller that holds the heal lock.
-    HealLock,
     /// Sleeping between the restart and the re-check.
     Settling,
     /// Anything else in the check (the backstop deadline).
@@ -32,7 +30,6 @@ impl std::fmt::Display for Phase {
             Phase::TlsHandshake => f.write_str("in the TLS handshake"),
             Phase::ResponseHeaders => f.write_str("waiting for response headers"),
             Phase::ResponseBody => f.write_str("reading the response body"),
-            Phase::HealLock => f.write_str("waiting for the heal lock held by another poller"),
             Phase::Settling => f.write_str("waiting for workers to restart"),
             Phase::Check => f.write_str("running the check"),
         }
