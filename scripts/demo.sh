@@ -41,6 +41,18 @@ run workers "${TLS[@]}"
 run jobs "${TLS[@]}" -w 100 -c 1000
 run heal "${TLS[@]}" "${STATE[@]}"
 
+step "Statistics, the stats cache for snmpd, MISP's own diagnostics, version, heartbeat, certificate"
+run stats "${TLS[@]}"
+run stats "${TLS[@]}" --update-cache --cache-file "$WORK/stats.json"
+run users --cache-file "$WORK/stats.json" -o snmp     # no URL, no key: what snmpd runs
+run diagnostics "${TLS[@]}"
+run version "${TLS[@]}" --min-version 2.4.194
+run heartbeat "${TLS[@]}"
+run cert "${TLS[@]}"
+
+step "Everything that needs no opt-in, concurrently, in one process"
+run all "${TLS[@]}"
+
 step "The same answers for OpenNMS (okko), scripts (json), net-snmp (snmp) and Cacti (cacti)"
 run workers "${TLS[@]}" -o okko
 run workers "${TLS[@]}" -o json
@@ -67,5 +79,7 @@ run workers --url "$HTTP"
 sim "fault?kind=hang&path=/events/index"
 run events "${TLS[@]}" -t 2s
 sim "fault?kind=clear"
+sim "diagnostics?redis=0"
+run diagnostics "${TLS[@]}"
 echo
 echo "Demo done. Simulator requests per endpoint: $(curl -fsS "$HTTP/__sim/counts")"
