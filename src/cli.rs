@@ -196,11 +196,14 @@ pub struct LoginArgs {
     pub expect_text: String,
 }
 
+/// The seed blog's page size for the events index; `latency` times the same request.
+pub const DEFAULT_EVENTS_LIMIT: u32 = 60;
+
 /// `events` options.
 #[derive(Debug, Args)]
 pub struct EventsArgs {
     /// Events to ask for (the index page size)
-    #[arg(long, default_value_t = 60, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = DEFAULT_EVENTS_LIMIT, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub limit: u32,
     /// CRITICAL when fewer events match
     #[arg(long, default_value_t = 0, value_name = "N")]
@@ -675,7 +678,7 @@ fn check_of(args: CheckArgs) -> Result<Check, Error> {
         CheckArgs::Latency(a) => Check::Latency {
             path: a
                 .path
-                .unwrap_or_else(|| "/events/index/limit:1/page:1/searchminimal:1".into()),
+                .unwrap_or_else(|| crate::checks::events::index_path(DEFAULT_EVENTS_LIMIT)),
         },
         CheckArgs::Workers(a) => Check::Workers {
             ignore_queues: a.heal.ignore_queue.clone(),
@@ -1146,6 +1149,20 @@ mod tests {
         let keyless = with(&["all", "--only", "heartbeat,cert,heartbeat"]).unwrap();
         assert!(keyless.key.is_none());
         assert!(matches!(&keyless.check, Check::All { subs } if subs.len() == 2));
+    }
+
+    #[test]
+    fn latency_times_the_events_request_by_default() {
+        let cli = Cli::try_parse_from(["check_misp", "latency"]).unwrap();
+        let Check::Latency { path } = check_of(cli.check).unwrap() else {
+            panic!("not latency");
+        };
+        assert_eq!(path, "/events/index/limit:60/page:1/searchminimal:1");
+        let cli = Cli::try_parse_from(["check_misp", "events"]).unwrap();
+        let Check::Events { limit, .. } = check_of(cli.check).unwrap() else {
+            panic!("not events");
+        };
+        assert_eq!(crate::checks::events::index_path(limit), path);
     }
 
     #[test]

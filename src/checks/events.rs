@@ -16,10 +16,15 @@ pub async fn run(
     min_events: u64,
     timeout: Duration,
 ) -> Result<Outcome, Error> {
-    let path = format!("/events/index/limit:{limit}/page:1/searchminimal:1");
+    let path = index_path(limit);
     let resp = client.send(Method::GET, &path, Kind::Rest).await?;
     let index = parse(&resp, &path)?;
     Ok(judge(&index, &resp, t, min_events, timeout))
+}
+
+/// The minimal index page the seed blog's REST check asks for (and `latency` times).
+pub fn index_path(limit: u32) -> String {
+    format!("/events/index/limit:{limit}/page:1/searchminimal:1")
 }
 
 /// The index answer, checked for shape.
