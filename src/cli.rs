@@ -64,6 +64,7 @@ pub struct Cli {
     /// The check to run.
     #[command(subcommand)]
     pub check: CheckArgs,
+    /// Options every check takes.
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -224,6 +225,7 @@ pub struct WorkersArgs {
     /// Restart dead workers when (and only when) some are dead; same as the heal check
     #[arg(long)]
     pub restart_dead_workers: bool,
+    /// The heal options, used with --restart-dead-workers.
     #[command(flatten)]
     pub heal: HealArgs,
 }
