@@ -810,11 +810,7 @@ pub fn build(check: Check, c: CommonArgs, env: &Env) -> Result<Invocation, Error
         let url = match (&c.url, &c.hostname) {
             (Some(u), _) => u.clone(),
             (None, Some(h)) => format!("https://{h}"),
-            (None, None) => {
-                return Err(Error::Usage(
-                    "no MISP given: use --url URL (or env MISP_URL) or -H HOST".into(),
-                ))
-            }
+            (None, None) => return Err(Error::NoUrl),
         };
         Some(BaseUrl::parse(&url).map_err(Error::Usage)?)
     } else {

@@ -42,6 +42,9 @@ pub enum Error {
     /// Bad command line (including bad ranges and durations).
     #[error("{0}")]
     Usage(String),
+    /// No MISP URL from any source although the check talks to MISP.
+    #[error("no MISP given: use --url URL (or env MISP_URL) or -H HOST")]
+    NoUrl,
     /// No key from any source although the check needs one.
     #[error("no API key: use --key-file PATH, MISP_KEY_FILE or MISP_KEY")]
     NoKey,
@@ -168,6 +171,7 @@ impl Error {
     pub fn state(&self, timeout_result: State) -> State {
         match self {
             Error::Usage(_)
+            | Error::NoUrl
             | Error::NoKey
             | Error::KeyFile { .. }
             | Error::KeyFormat { .. }

@@ -79,9 +79,7 @@ fn execute(inv: &cli::Invocation) -> Outcome {
     });
     // Leave a resolver thread still blocked in getaddrinfo behind instead of waiting for it.
     runtime.shutdown_background();
-    result.unwrap_or_else(|e| {
-        Outcome::new(inv.check.name(), e.state(inv.timeout_result), e.to_string())
-    })
+    result.unwrap_or_else(|e| checks::failed(inv, &e))
 }
 
 async fn termination() -> &'static str {

@@ -8,7 +8,6 @@
 //! (`'static`); joined futures simply borrow the invocations.
 
 use crate::cli::{Check, Invocation};
-use crate::error::Error;
 use crate::outcome::{Metric, Outcome, State};
 use std::future::Future;
 use std::pin::Pin;
@@ -48,11 +47,7 @@ pub async fn run(subs: &[Invocation], deadline: Instant, verbose: u8) -> Outcome
 async fn alone(sub: &Invocation, deadline: Instant) -> Outcome {
     super::run(sub, deadline)
         .await
-        .unwrap_or_else(|e| failed(sub, &e))
-}
-
-fn failed(sub: &Invocation, e: &Error) -> Outcome {
-    Outcome::new(sub.check.name(), e.state(sub.timeout_result), e.to_string())
+        .unwrap_or_else(|e| super::failed(sub, &e))
 }
 
 /// Positions of a `workers` (without healing) and a `jobs` sub-check, when both run.
@@ -109,7 +104,10 @@ async fn workers_and_jobs(
             let jobs = super::jobs::judge(&table.without(j_ignore), &j.thresholds);
             vec![(pair.workers, workers), (pair.jobs, jobs)]
         }
-        Err(e) => vec![(pair.workers, failed(w, &e)), (pair.jobs, failed(j, &e))],
+        Err(e) => vec![
+            (pair.workers, super::failed(w, &e)),
+            (pair.jobs, super::failed(j, &e)),
+        ],
     }
 }
 

@@ -58,8 +58,8 @@ pub async fn run(
         Ok(Claim::CoolingDown { ago }) => {
             let why = format!(
                 "restart skipped: the last restart was {} ago, within the {} cooldown",
-                humantime::format_duration(Duration::from_secs(ago.as_secs())),
-                humantime::format_duration(settings.cooldown)
+                super::human(ago),
+                super::human(settings.cooldown)
             );
             return Ok(not_restarted(&before, t, &why));
         }

@@ -91,9 +91,7 @@ pub fn add_verbose_details(inv: &Invocation, client: &Client, outcome: &mut Outc
 
 /// The HTTP client for this invocation; TLS trust is only loaded for an https URL.
 pub fn client(inv: &Invocation, deadline: Instant) -> Result<Client, Error> {
-    let base = inv.base.clone().ok_or_else(|| {
-        Error::Usage("no MISP given: use --url URL (or env MISP_URL) or -H HOST".into())
-    })?;
+    let base = inv.base.clone().ok_or(Error::NoUrl)?;
     let tls = if base.is_https() {
         Some(http::tls_config(inv.ca_cert.as_deref(), inv.insecure)?)
     } else {
@@ -106,6 +104,16 @@ pub fn client(inv: &Invocation, deadline: Instant) -> Result<Client, Error> {
         deadline,
         inv.timeout,
     ))
+}
+
+/// The outcome of a check that failed: the error's state and its one-line message.
+pub fn failed(inv: &Invocation, e: &Error) -> Outcome {
+    Outcome::new(inv.check.name(), e.state(inv.timeout_result), e.to_string())
+}
+
+/// A duration as a person reads it, to the second: `2h`, `12m 3s`, `0s`.
+pub fn human(d: std::time::Duration) -> String {
+    humantime::format_duration(std::time::Duration::from_secs(d.as_secs())).to_string()
 }
 
 /// Seconds with millisecond precision, for summaries.

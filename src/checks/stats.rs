@@ -9,7 +9,7 @@
 //! Reading it never fails hard: a missing, unreadable, corrupt or stale cache is UNKNOWN
 //! with one line naming the file and the problem (so `-o snmp` prints `-1` lines).
 
-use super::plural;
+use super::{human, plural};
 use crate::cli::StatsKind;
 use crate::error::Error;
 use crate::http::{Client, Kind};
@@ -244,11 +244,6 @@ pub fn parse_cache(bytes: &[u8]) -> Result<(Statistics, Option<SystemTime>), Str
         ),
     };
     Ok((stats, fetched_at))
-}
-
-/// A duration as a person reads it, to the second: `2h`, `12m 3s`, `0s`.
-fn human(d: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
 }
 
 #[cfg(test)]
