@@ -6,6 +6,7 @@
 use crate::error::Error;
 use crate::http::BaseUrl;
 use crate::misp::version::MispVersion;
+use crate::misp::workers::{MinWorkers, QueueRules};
 use crate::outcome::{State, Thresholds};
 use crate::range::{Range, RangeUnit};
 use crate::secret::ApiKey;
@@ -184,6 +185,9 @@ pub struct AllArgs {
     /// Run only these checks (repeatable or comma-separated) [default: all but heal; cert only for https://]
     #[arg(long, value_name = "CHECK", value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Live workers expected, for workers and heal: N for every queue, QUEUE=N for one
+    #[arg(long, value_name = "N|QUEUE=N,...", value_parser = MinWorkers::parse)]
+    pub min_workers: Option<MinWorkers>,
 }
 
 /// `login` options.
@@ -245,6 +249,9 @@ pub struct HealArgs {
     /// Leave this queue out of the judgement (repeatable or comma-separated)
     #[arg(long, value_name = "QUEUE", value_delimiter = ',')]
     pub ignore_queue: Vec<String>,
+    /// Live workers expected: N for every queue, QUEUE=N for one (e.g. 5,update=1); fewer count as dead
+    #[arg(long, value_name = "N|QUEUE=N,...", value_parser = MinWorkers::parse)]
+    pub min_workers: Option<MinWorkers>,
 }
 
 /// `jobs` options.
@@ -374,8 +381,8 @@ pub enum Check {
     Workers {
         /// Self-healing settings, when asked for.
         heal: Option<HealSettings>,
-        /// Queues left out.
-        ignore_queues: Vec<String>,
+        /// Queues left out and workers expected.
+        rules: QueueRules,
     },
     /// See [`JobsArgs`].
     Jobs {
@@ -614,7 +621,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, NotRun> {
     let name = check_name(&cli.check);
     let env = Env::from_process();
     let built = match cli.check {
-        CheckArgs::All(a) => build_all(&a.only, cli.common, &env),
+        CheckArgs::All(a) => build_all(&a, cli.common, &env),
         other => check_of(other).and_then(|check| build(check, cli.common, &env)),
     };
     built.map_err(|error| NotRun::Bad {
@@ -683,11 +690,11 @@ fn check_of(args: CheckArgs) -> Result<Check, Error> {
                 .unwrap_or_else(|| crate::checks::events::index_path(DEFAULT_EVENTS_LIMIT)),
         },
         CheckArgs::Workers(a) => Check::Workers {
-            ignore_queues: a.heal.ignore_queue.clone(),
+            rules: rules(&a.heal),
             heal: a.restart_dead_workers.then(|| heal(a.heal)),
         },
         CheckArgs::Heal(a) => Check::Workers {
-            ignore_queues: a.ignore_queue.clone(),
+            rules: rules(&a),
             heal: Some(heal(a)),
         },
         CheckArgs::Jobs(a) => Check::Jobs {
@@ -717,6 +724,13 @@ fn check_of(args: CheckArgs) -> Result<Check, Error> {
     })
 }
 
+fn rules(h: &HealArgs) -> QueueRules {
+    QueueRules {
+        ignore: h.ignore_queue.clone(),
+        min_workers: h.min_workers.clone().unwrap_or_default(),
+    }
+}
+
 fn min_version(text: Option<&str>, option: &str) -> Result<Option<MispVersion>, Error> {
     text.map(|t| {
         MispVersion::parse(t).ok_or_else(|| {
@@ -742,7 +756,8 @@ fn min_days(s: &str) -> String {
 /// `all`: each check is parsed from its bare name (so it gets exactly its own defaults)
 /// and built with the common options, as if it ran alone. `-w`/`-c` are refused: one
 /// range cannot mean seconds for `latency`, dead workers for `workers` and days for `cert`.
-fn build_all(only: &[String], c: CommonArgs, env: &Env) -> Result<Invocation, Error> {
+fn build_all(a: &AllArgs, c: CommonArgs, env: &Env) -> Result<Invocation, Error> {
+    let only = &a.only;
     if c.warning.is_some() || c.critical.is_some() {
         return Err(Error::Usage(
             "-w/-c do not apply to all: every check keeps its own defaults; run a check alone to set its thresholds".into(),
@@ -775,7 +790,11 @@ fn build_all(only: &[String], c: CommonArgs, env: &Env) -> Result<Invocation, Er
         }
         let args = Cli::try_parse_from(["check_misp", name])
             .map_err(|e| Error::Usage(format!("--only {name}: {}", e.kind())))?;
-        subs.push(build(check_of(args.check)?, c.clone(), env)?);
+        let mut check = check_of(args.check)?;
+        if let (Check::Workers { rules, .. }, Some(mins)) = (&mut check, &a.min_workers) {
+            rules.min_workers = mins.clone();
+        }
+        subs.push(build(check, c.clone(), env)?);
     }
     let base = subs.iter().find_map(|s| s.base.clone());
     let key = subs.iter().find_map(|s| s.key.clone());
@@ -1081,7 +1100,7 @@ mod tests {
             ..Env::default()
         };
         match cli.check {
-            CheckArgs::All(a) => build_all(&a.only, cli.common, &env),
+            CheckArgs::All(a) => build_all(&a, cli.common, &env),
             other => check_of(other).and_then(|c| build(c, cli.common, &env)),
         }
     }

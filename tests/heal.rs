@@ -105,3 +105,64 @@ fn supervisord_down_is_not_restarted() {
         .says("restart not attempted");
     assert_eq!(m.sim.count(RESTART), 0);
 }
+
+#[test]
+fn a_failed_recheck_still_says_what_was_dead_and_when_it_was_restarted() {
+    let m = Misp::start();
+    m.sim.kill_queue("email");
+    // Once the restart is in, getWorkers stops answering: the re-check runs into -t.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while m.sim.count(RESTART) == 0 && std::time::Instant::now() < until {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            m.sim
+                .set_fault(Some("/servers/getWorkers"), misp_sim::Fault::Hang);
+        });
+        let r = m.heal(&["-t", "3s", "--settle", "500ms"]);
+        r.expect(2, "MISP HEAL CRITICAL - dead workers (1 dead, no live worker in email): restart POSTed at ")
+            .says("but the re-check failed: timed out after 3s");
+        assert_eq!(r.perf("restarted"), Some(1.0));
+        assert!(r.stdout.contains("email: 0 alive, 1 dead"), "{r:#?}");
+    });
+    assert_eq!(m.sim.count(RESTART), 1);
+}
+
+#[test]
+fn a_failed_restart_request_still_says_what_was_dead() {
+    let m = Misp::start();
+    m.sim.kill_queue("prio");
+    m.sim
+        .set_fault(Some("/servers/restartDeadWorkers"), misp_sim::html_500());
+    let r = m.heal(&[]);
+    r.expect(2, "MISP HEAL CRITICAL - dead workers (1 dead, no live worker in prio): the restart request failed: MISP answered 500");
+    assert_eq!(r.perf("restarted"), Some(0.0));
+}
+
+#[test]
+fn workers_of_another_user_get_no_post() {
+    let m = Misp::start();
+    m.sim.set_worker_user("email", "root");
+    m.http("workers", &[])
+        .expect(2, "MISP WORKERS CRITICAL - email: 5 workers run as root, not as MISP's own user (MISP cannot see if they are alive; start them as the web server user)");
+    let r = m.heal(&[]);
+    r.expect(2, "MISP HEAL CRITICAL - email: 5 workers run as root")
+        .says("restart not attempted");
+    assert_eq!(m.sim.count(RESTART), 0);
+    assert_eq!(r.perf("wrong_user"), Some(5.0));
+}
+
+#[test]
+fn min_workers_makes_a_partial_loss_visible_and_heals_it() {
+    let m = Misp::start();
+    m.sim.kill_worker("default");
+    m.http("workers", &[]).expect(0, "MISP WORKERS OK");
+    m.http("workers", &["--min-workers", "5,update=1"])
+        .expect(1, "MISP WORKERS WARNING - default: 4 of 5 workers; ");
+    m.heal(&["--min-workers", "5,update=1"])
+        .expect(1, "MISP HEAL WARNING - healed: restarted dead workers (1 dead)");
+    assert_eq!(m.sim.count(RESTART), 1);
+    m.http("workers", &["--min-workers", "5,update=1"])
+        .expect(0, "MISP WORKERS OK");
+}

@@ -49,6 +49,13 @@ fn run(st: &mut State, cmd: &str, params: &[(String, String)]) -> Outcome {
             let n = st.kill(q, flag("all").unwrap_or(false));
             Ok(J::obj([("killed", J::n(n as u64))]))
         }
+        "user" => match (queue(), get("user").filter(|u| !u.is_empty())) {
+            (Some(q), Some(u)) => {
+                st.set_user(q, u);
+                ok()
+            }
+            _ => bad("queue, user"),
+        },
         "backlog" => match (queue(), num("jobs")) {
             (Some(q), Some(n)) => {
                 st.set_backlog(q, n);

@@ -319,6 +319,12 @@ impl Sim {
         self.shared.lock().kill(queue, true)
     }
 
+    /// Runs `queue`'s workers as `user` (MISP's own is `www-data`), as a supervisor
+    /// program with another `user=` does.
+    pub fn set_worker_user(&self, queue: &str, user: &str) {
+        self.shared.lock().set_user(queue, user);
+    }
+
     /// Sets the number of queued jobs (`jobCount`) of `queue`.
     pub fn set_backlog(&self, queue: &str, jobs: u64) {
         self.shared.lock().set_backlog(queue, jobs);

@@ -9,6 +9,9 @@ use crate::json::J;
 use crate::{Encoding, Fault, SimOptions, WorkerMode};
 
 /// Queue names in the order MISP's `workerDiagnostics` emits them.
+/// The account MISP's web server runs as.
+const WEB_USER: &str = "www-data";
+
 pub(crate) const QUEUES: [&str; 6] = ["cache", "default", "email", "prio", "update", "scheduler"];
 
 /// State shared by every connection and by the `Sim` handle.
@@ -43,6 +46,8 @@ struct Queue {
     name: &'static str,
     workers: Vec<Worker>,
     jobs: u64,
+    /// The account its processes run as; MISP's own is `www-data`.
+    user: String,
 }
 
 /// What a restart call will do once `revive_delay` has passed.
@@ -110,6 +115,7 @@ impl State {
                     name,
                     workers: Vec::new(),
                     jobs: 0,
+                    user: WEB_USER.to_owned(),
                 })
                 .collect(),
             // Plausible pid ranges: supervisor-started workers of a long-running host
@@ -199,6 +205,18 @@ impl State {
         killed
     }
 
+    /// Runs a queue's processes as `user`; MISP then lists them `correct_user: false` and
+    /// not alive, whether they run or not.
+    pub(crate) fn set_user(&mut self, queue: &str, user: &str) -> bool {
+        match self.queues.iter_mut().find(|q| q.name == queue) {
+            Some(q) => {
+                q.user = user.to_owned();
+                true
+            }
+            None => false,
+        }
+    }
+
     pub(crate) fn set_backlog(&mut self, queue: &str, jobs: u64) -> bool {
         match self.queues.iter_mut().find(|q| q.name == queue) {
             Some(q) => {
@@ -241,10 +259,11 @@ impl State {
         let mut out = Vec::new();
         for q in self.visible() {
             let shown = self.shown(q);
+            let correct_user = q.user == WEB_USER;
             let ok = match self.mode {
                 // Up to 2.4.132 a queue started out ok and stayed so with any entry.
                 WorkerMode::Legacy => !shown.is_empty(),
-                _ => shown.iter().any(|w| w.alive),
+                _ => correct_user && shown.iter().any(|w| w.alive),
             };
             let mut entry = vec![("ok".to_string(), J::Bool(ok))];
             if !shown.is_empty() {
@@ -253,10 +272,10 @@ impl State {
                     .map(|w| {
                         J::obj([
                             ("pid", self.num(w.pid)),
-                            ("user", J::s("www-data")),
-                            ("alive", J::Bool(w.alive)),
-                            ("correct_user", J::Bool(true)),
-                            ("ok", J::Bool(w.alive)),
+                            ("user", J::s(&q.user)),
+                            ("alive", J::Bool(w.alive && correct_user)),
+                            ("correct_user", J::Bool(correct_user)),
+                            ("ok", J::Bool(w.alive && correct_user)),
                         ])
                     })
                     .collect();

@@ -77,8 +77,7 @@ async fn workers_and_jobs(
     let (w, j) = (&subs[pair.workers], &subs[pair.jobs]);
     let (
         Check::Workers {
-            ignore_queues: w_ignore,
-            ..
+            rules: w_rules, ..
         },
         Check::Jobs {
             ignore_queues: j_ignore,
@@ -91,7 +90,7 @@ async fn workers_and_jobs(
         ];
     };
     let fetched = match super::client(w, deadline) {
-        Ok(client) => super::workers::fetch(&client, &[])
+        Ok(client) => super::workers::fetch(&client)
             .await
             .map(|table| (table, client)),
         Err(e) => Err(e),
@@ -99,7 +98,7 @@ async fn workers_and_jobs(
     match fetched {
         Ok((table, client)) => {
             let mut workers =
-                super::workers::judge("workers", &table.clone().without(w_ignore), &w.thresholds);
+                super::workers::judge("workers", &w_rules.apply(table.clone()), &w.thresholds);
             super::add_verbose_details(w, &client, &mut workers);
             let jobs = super::jobs::judge(&table.without(j_ignore), &j.thresholds);
             vec![(pair.workers, workers), (pair.jobs, jobs)]

@@ -9,7 +9,7 @@ use super::workers;
 use crate::cli::HealSettings;
 use crate::error::{Error, Phase};
 use crate::http::{Client, Kind};
-use crate::misp::{self, workers::WorkerTable};
+use crate::misp::{self, workers::QueueRules, workers::WorkerTable};
 use crate::outcome::{Metric, Outcome, State, Thresholds};
 use hyper::Method;
 use std::fs;
@@ -22,10 +22,10 @@ const RESTART: &str = "/servers/restartDeadWorkers";
 pub async fn run(
     client: &Client,
     t: &Thresholds,
-    ignore: &[String],
+    rules: &QueueRules,
     settings: &HealSettings,
 ) -> Result<Outcome, Error> {
-    let before = workers::fetch(client, ignore).await?;
+    let before = rules.apply(workers::fetch(client).await?);
     if workers::healthy(&before) {
         let mut out = workers::judge("heal", &before, t);
         out.metrics.push(Metric::count("restarted", 0.0));
@@ -36,6 +36,13 @@ pub async fn run(
             &before,
             t,
             "restart not attempted: MISP restarts workers through supervisord, which is down",
+        ));
+    }
+    if !workers::needs_restart(&before) {
+        return Ok(not_restarted(
+            &before,
+            t,
+            "restart not attempted: no worker is dead, and a restart cannot change the user workers run as",
         ));
     }
     let identity = client.base().identity();
@@ -80,8 +87,14 @@ pub async fn run(
             ))
         }
     }
-    let resp = client.send(Method::POST, RESTART, Kind::Rest).await?;
-    let answer = misp::json(&resp, "POST", RESTART)?;
+    let posted_at = SystemTime::now();
+    let answer = match request_restart(client).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            let why = format!("the restart request failed: {e}");
+            return Ok(interrupted(&before, t, &why));
+        }
+    };
     if answer.get("success").and_then(misp::flag) == Some(false) {
         let msg = answer
             .get("message")
@@ -105,13 +118,19 @@ pub async fn run(
             humantime::format_duration(Duration::from_millis(settle.as_millis() as u64))
         ));
     }
-    client.sleep(settle, Phase::Settling).await?;
-    let mut out = match workers::fetch(client, ignore).await {
+    let after = match client.sleep(settle, Phase::Settling).await {
+        Ok(()) => workers::fetch(client).await.map(|a| rules.apply(a)),
+        Err(e) => Err(e),
+    };
+    let mut out = match after {
         Ok(after) => judge_after(&before, &after, t),
         Err(e) => {
-            let mut out = workers::judge("heal", &before, t);
-            out.state = State::Critical;
-            out.summary = format!("restart requested, but the re-check failed: {e}");
+            // The restart happened: a failed re-check must not hide what was dead and when
+            // it was restarted, which is what the person paged needs first.
+            let when = humantime::format_rfc3339_seconds(posted_at);
+            let why = format!("restart POSTed at {when}, but the re-check failed: {e}");
+            let mut out = interrupted(&before, t, &why);
+            out.metrics.retain(|m| m.name != "restarted");
             out.metrics.push(Metric::count("restarted", 1.0));
             out
         }
@@ -120,12 +139,15 @@ pub async fn run(
     Ok(out)
 }
 
-/// After a restart: healed is WARNING (the outage still happened and should be seen,
-/// which `okko` turns into KO), not healed is CRITICAL.
-pub fn judge_after(before: &WorkerTable, after: &WorkerTable, t: &Thresholds) -> Outcome {
+async fn request_restart(client: &Client) -> Result<serde_json::Value, Error> {
+    let resp = client.send(Method::POST, RESTART, Kind::Rest).await?;
+    misp::json(&resp, "POST", RESTART)
+}
+
+/// What the first look found dead, for messages written after the restart.
+fn was_dead(before: &WorkerTable) -> String {
     let b = before.summary();
-    let mut out = workers::judge("heal", after, t);
-    let was = if b.queues_down.is_empty() {
+    if b.queues_down.is_empty() {
         format!("{} dead", b.dead)
     } else {
         format!(
@@ -133,9 +155,25 @@ pub fn judge_after(before: &WorkerTable, after: &WorkerTable, t: &Thresholds) ->
             b.dead,
             b.queues_down.join(", ")
         )
-    };
-    if workers::healthy(after) {
-        out.state = State::Warning;
+    }
+}
+
+/// The heal could not finish: CRITICAL, since nothing shows the workers came back.
+fn interrupted(before: &WorkerTable, t: &Thresholds, why: &str) -> Outcome {
+    let mut out = not_restarted(before, t, why);
+    out.state = State::Critical;
+    out.summary = format!("dead workers ({}): {why}", was_dead(before));
+    out
+}
+
+/// After a restart: healed is WARNING (the outage still happened and should be seen,
+/// which `okko` turns into KO), not healed is CRITICAL.
+pub fn judge_after(before: &WorkerTable, after: &WorkerTable, t: &Thresholds) -> Outcome {
+    let was = was_dead(before);
+    let mut out = workers::judge("heal", after, t);
+    if !workers::needs_restart(after) {
+        // Healed, but what a restart cannot mend (workers of another user) still counts.
+        out.state = out.state.worst(State::Warning);
         out.summary = format!(
             "healed: restarted dead workers ({was}); now {}",
             out.summary

@@ -8,8 +8,8 @@ use crate::outcome::{Metric, Outcome, Thresholds};
 
 /// Fetches the worker table and judges its job counts.
 pub async fn run(client: &Client, t: &Thresholds, ignore: &[String]) -> Result<Outcome, Error> {
-    let table = workers::fetch(client, ignore).await?;
-    Ok(judge(&table, t))
+    let table = workers::fetch(client).await?;
+    Ok(judge(&table.without(ignore), t))
 }
 
 /// The total against `-w`/`-c`.

@@ -46,14 +46,11 @@ pub async fn run(inv: &Invocation, deadline: Instant) -> Result<Outcome, Error> 
             events::run(&client, t, *limit, *min_events, inv.timeout).await?
         }
         Check::Latency { path } => latency::run(&client, t, path, inv.timeout).await?,
-        Check::Workers {
-            heal: None,
-            ignore_queues,
-        } => workers::run(&client, t, ignore_queues).await?,
+        Check::Workers { heal: None, rules } => workers::run(&client, t, rules).await?,
         Check::Workers {
             heal: Some(settings),
-            ignore_queues,
-        } => heal::run(&client, t, ignore_queues, settings).await?,
+            rules,
+        } => heal::run(&client, t, rules, settings).await?,
         Check::Jobs { ignore_queues } => jobs::run(&client, t, ignore_queues).await?,
         Check::Stats {
             kind,

@@ -3,20 +3,21 @@
 use super::plural;
 use crate::error::Error;
 use crate::http::{Client, Kind};
-use crate::misp::{self, workers::ParseError, workers::WorkerTable};
+use crate::misp::workers::{ParseError, QueueRules, WorkerTable};
+use crate::misp;
 use crate::outcome::{Metric, Outcome, State, Thresholds};
 use hyper::Method;
 
 const PATH: &str = "/servers/getWorkers";
 
 /// Fetches and judges the worker table.
-pub async fn run(client: &Client, t: &Thresholds, ignore: &[String]) -> Result<Outcome, Error> {
-    let table = fetch(client, ignore).await?;
-    Ok(judge("workers", &table, t))
+pub async fn run(client: &Client, t: &Thresholds, rules: &QueueRules) -> Result<Outcome, Error> {
+    let table = fetch(client).await?;
+    Ok(judge("workers", &rules.apply(table), t))
 }
 
-/// `GET /servers/getWorkers`, parsed, ignored queues removed.
-pub async fn fetch(client: &Client, ignore: &[String]) -> Result<WorkerTable, Error> {
+/// `GET /servers/getWorkers`, parsed.
+pub async fn fetch(client: &Client) -> Result<WorkerTable, Error> {
     let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
     let json = misp::json(&resp, "GET", PATH)?;
     let table = misp::workers::parse(&json).map_err(|e| match e {
@@ -26,17 +27,25 @@ pub async fn fetch(client: &Client, ignore: &[String]) -> Result<WorkerTable, Er
             reason,
         },
     })?;
-    Ok(table.without(ignore))
+    Ok(table)
 }
 
-/// True when nothing needs healing.
-pub fn healthy(table: &WorkerTable) -> bool {
+/// True when some worker is dead or missing, the only thing a restart can mend.
+pub fn needs_restart(table: &WorkerTable) -> bool {
     let s = table.summary();
-    s.dead == 0 && s.queues_down.is_empty() && table.supervisord_status != Some(false)
+    s.dead > 0 || !s.queues_down.is_empty()
+}
+
+/// True when nothing is wrong with the workers.
+pub fn healthy(table: &WorkerTable) -> bool {
+    !needs_restart(table)
+        && table.summary().wrong_user == 0
+        && table.supervisord_status != Some(false)
 }
 
 /// `-w`/`-c` on dead workers; a queue with no live worker, or supervisord down, is always
-/// CRITICAL because jobs on that queue are simply not processed.
+/// CRITICAL because jobs on that queue are simply not processed. Workers of another user
+/// are named apart: MISP cannot tell whether they run, and no restart changes that.
 pub fn judge(check: &str, table: &WorkerTable, t: &Thresholds) -> Outcome {
     let s = table.summary();
     let mut state = t.evaluate(s.dead as f64);
@@ -48,6 +57,27 @@ pub fn judge(check: &str, table: &WorkerTable, t: &Thresholds) -> Outcome {
     if !s.queues_down.is_empty() {
         state = State::Critical;
         problems.push(format!("no live worker in {}", s.queues_down.join(", ")));
+    }
+    for q in table.queues.iter().filter(|q| q.wrong_user() > 0) {
+        let whole_queue = q.alive() == 0;
+        state = state.worst(if whole_queue {
+            State::Critical
+        } else {
+            State::Warning
+        });
+        let n = q.wrong_user();
+        let verb = if n == 1 { "runs" } else { "run" };
+        problems.push(format!(
+            "{}: {} {verb} as {}, not as MISP's own user (MISP cannot see if {} alive; start {} as the web server user)",
+            q.name,
+            plural(n, "worker"),
+            q.wrong_users().join(", "),
+            if n == 1 { "it is" } else { "they are" },
+            if n == 1 { "it" } else { "them" },
+        ));
+    }
+    for (queue, alive, min) in &s.short {
+        problems.push(format!("{queue}: {alive} of {}", plural(*min, "worker")));
     }
     let counts = format!(
         "{} alive, {} dead in {}, {} queued",
@@ -71,8 +101,16 @@ pub fn judge(check: &str, table: &WorkerTable, t: &Thresholds) -> Outcome {
                 .map(|j| format!(", {}", plural(j, "job")))
                 .unwrap_or_default();
             let down = if q.is_down() { " - no live worker" } else { "" };
+            let wrong = match q.wrong_user() {
+                0 => String::new(),
+                n => format!(", {n} as {}", q.wrong_users().join(", ")),
+            };
+            let min = q
+                .min_workers
+                .map(|m| format!(" (expected {m})"))
+                .unwrap_or_default();
             format!(
-                "{}: {} alive, {} dead{jobs}{down}",
+                "{}: {} alive{min}, {} dead{wrong}{jobs}{down}",
                 q.name,
                 q.alive(),
                 q.dead()
@@ -97,6 +135,7 @@ pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
     let mut m = vec![
         Metric::count("alive", s.alive as f64),
         Metric::count("dead", s.dead as f64).with_thresholds(t),
+        Metric::count("wrong_user", s.wrong_user as f64),
         Metric::count("queues_down", s.queues_down.len() as f64),
         Metric::count("jobs", s.jobs as f64),
     ];
@@ -111,6 +150,7 @@ pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::misp::workers::MinWorkers;
     use crate::range::Range;
     use serde_json::json;
 
@@ -157,6 +197,41 @@ mod tests {
         );
         assert_eq!(o.metric("dead"), Some(1.0));
         assert!(!healthy(&t));
+    }
+
+    #[test]
+    fn a_queue_run_by_another_user_is_critical_and_needs_no_restart() {
+        let root = json!({"pid": 9, "user": "root", "alive": false, "correct_user": false, "ok": false});
+        let t = table(json!({"ok": false, "workers": [root, root, root, root, root], "jobCount": 0}));
+        let o = judge("workers", &t, &default_t());
+        assert_eq!(o.state, State::Critical);
+        assert!(
+            o.summary.starts_with("email: 5 workers run as root, not as MISP's own user (MISP cannot see if they are alive; start them as the web server user)"),
+            "{}",
+            o.summary
+        );
+        assert!(!o.summary.contains("no live worker"), "{}", o.summary);
+        assert_eq!(o.metric("wrong_user"), Some(5.0));
+        assert_eq!(o.metric("dead"), Some(0.0));
+        assert!(!needs_restart(&t));
+        assert!(!healthy(&t));
+    }
+
+    #[test]
+    fn below_min_workers_is_dead_and_named() {
+        let live = json!({"pid": 2, "user": "www-data", "alive": true, "correct_user": true, "ok": true});
+        let t = table(json!({"ok": true, "workers": [live, live, live, live], "jobCount": 0}));
+        let rules = QueueRules {
+            ignore: vec![],
+            min_workers: MinWorkers::parse("email=5").unwrap(),
+        };
+        assert_eq!(judge("workers", &t, &default_t()).state, State::Ok);
+        let t = rules.apply(t);
+        let o = judge("workers", &t, &default_t());
+        assert_eq!(o.state, State::Warning);
+        assert!(o.summary.starts_with("email: 4 of 5 workers; "), "{}", o.summary);
+        assert_eq!(o.metric("dead"), Some(1.0));
+        assert!(needs_restart(&t));
     }
 
     #[test]

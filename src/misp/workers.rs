@@ -24,6 +24,11 @@ pub struct Worker {
     pub ok: bool,
     /// `alive: "N/A"`: MISP cannot see `/proc`, so liveness was not verified.
     pub liveness_unknown: bool,
+    /// The account the process runs as, as MISP reports it.
+    pub user: Option<String>,
+    /// `correct_user: false`: the process runs as another user than MISP's web server, so
+    /// MISP reports it not alive whether it runs or not. Restarting cannot change that.
+    pub wrong_user: bool,
 }
 
 /// One queue and its entries.
@@ -35,26 +40,60 @@ pub struct Queue {
     pub workers: Vec<Worker>,
     /// Jobs waiting (`jobCount`), absent for `scheduler`.
     pub job_count: Option<u64>,
+    /// Live workers the admin expects (`--min-workers`); in supervisor mode a dead process
+    /// vanishes, so a shortfall against this is the only trace of a partial loss.
+    pub min_workers: Option<u64>,
 }
 
 impl Queue {
     /// Entries that are working.
     pub fn alive(&self) -> u64 {
-        self.workers.iter().filter(|w| w.ok).count() as u64
+        self.count(|w| w.ok)
     }
 
-    /// Entries that are not working, plus one when the queue has no entry at all.
+    /// Entries running as another user than MISP's: neither alive nor dead as far as MISP
+    /// can tell.
+    pub fn wrong_user(&self) -> u64 {
+        self.count(|w| !w.ok && w.wrong_user)
+    }
+
+    /// Entries that are not working, plus one when the queue has no entry at all, or the
+    /// shortfall against `--min-workers` when that is larger.
     pub fn dead(&self) -> u64 {
-        if self.workers.is_empty() {
+        let seen = if self.workers.is_empty() {
             1
         } else {
-            self.workers.iter().filter(|w| !w.ok).count() as u64
-        }
+            self.count(|w| !w.ok && !w.wrong_user)
+        };
+        seen.max(self.missing())
     }
 
-    /// No working entry: jobs on this queue are not processed.
+    /// Live workers below `--min-workers`, wrong-user workers given the benefit of the doubt.
+    pub fn missing(&self) -> u64 {
+        self.min_workers
+            .unwrap_or(0)
+            .saturating_sub(self.alive().saturating_add(self.wrong_user()))
+    }
+
+    /// No working entry and none that might be working: jobs here are not processed.
     pub fn is_down(&self) -> bool {
-        self.alive() == 0
+        self.alive() == 0 && self.wrong_user() == 0
+    }
+
+    /// The distinct accounts of the wrong-user entries, for the message.
+    pub fn wrong_users(&self) -> Vec<&str> {
+        let mut users: Vec<&str> = Vec::new();
+        for w in self.workers.iter().filter(|w| !w.ok && w.wrong_user) {
+            let u = w.user.as_deref().unwrap_or("another user");
+            if !users.contains(&u) {
+                users.push(u);
+            }
+        }
+        users
+    }
+
+    fn count(&self, f: impl Fn(&Worker) -> bool) -> u64 {
+        self.workers.iter().filter(|w| f(w)).count() as u64
     }
 }
 
@@ -101,11 +140,7 @@ pub fn parse(v: &Value) -> Result<WorkerTable, ParseError> {
     for name in CORE_QUEUES {
         match obj.get(name) {
             Some(q) => queues.push(parse_queue(name, q)?),
-            None => queues.push(Queue {
-                name: name.to_owned(),
-                workers: Vec::new(),
-                job_count: None,
-            }),
+            None => queues.push(Queue::empty(name)),
         }
     }
     let mut others: Vec<(&String, &Value)> = obj
@@ -161,7 +196,19 @@ fn parse_queue(name: &str, v: &Value) -> Result<Queue, ParseError> {
         name: name.to_owned(),
         workers,
         job_count,
+        min_workers: None,
     })
+}
+
+impl Queue {
+    fn empty(name: &str) -> Self {
+        Queue {
+            name: name.to_owned(),
+            workers: Vec::new(),
+            job_count: None,
+            min_workers: None,
+        }
+    }
 }
 
 fn parse_worker(v: &Value) -> Option<Worker> {
@@ -182,6 +229,8 @@ fn parse_worker(v: &Value) -> Option<Worker> {
         pid: o.get("pid").and_then(number),
         ok,
         liveness_unknown,
+        user: o.get("user").and_then(Value::as_str).map(str::to_owned),
+        wrong_user: correct_user == Some(false),
     })
 }
 
@@ -190,10 +239,17 @@ fn parse_worker(v: &Value) -> Option<Worker> {
 pub struct Summary {
     /// Working entries.
     pub alive: u64,
-    /// Non-working entries plus one per queue with no entry.
+    /// Non-working entries plus one per queue with no entry (or its shortfall against
+    /// `--min-workers`).
     pub dead: u64,
-    /// Queues with no working entry.
+    /// Entries running as another user than MISP's.
+    pub wrong_user: u64,
+    /// Queues with no working entry and none running as another user.
     pub queues_down: Vec<String>,
+    /// Queues whose only entries run as another user.
+    pub queues_wrong_user: Vec<String>,
+    /// `(queue, alive, expected)` for each queue below `--min-workers`.
+    pub short: Vec<(String, u64, u64)>,
     /// Jobs waiting, summed over all queues.
     pub jobs: u64,
     /// `(queue, jobCount)` for each queue that reports one.
@@ -210,14 +266,35 @@ impl WorkerTable {
         self
     }
 
+    /// The table with `--min-workers` applied; a queue named there that MISP does not list
+    /// is added empty, since workers were expected on it.
+    pub fn expecting(mut self, mins: &MinWorkers) -> Self {
+        for (name, _) in &mins.per_queue {
+            if !self.queues.iter().any(|q| &q.name == name) {
+                self.queues.push(Queue::empty(name));
+            }
+        }
+        for q in &mut self.queues {
+            q.min_workers = mins.for_queue(&q.name);
+        }
+        self
+    }
+
     /// Counts alive, dead, down queues and jobs.
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for q in &self.queues {
             s.alive += q.alive();
             s.dead += q.dead();
+            s.wrong_user += q.wrong_user();
             if q.is_down() {
                 s.queues_down.push(q.name.clone());
+            } else if q.alive() == 0 {
+                s.queues_wrong_user.push(q.name.clone());
+            }
+            // A down queue is already named as such; its shortfall would say it twice.
+            if let Some(min) = q.min_workers.filter(|_| q.missing() > 0 && !q.is_down()) {
+                s.short.push((q.name.clone(), q.alive(), min));
             }
             if let Some(j) = q.job_count {
                 s.jobs += j;
@@ -231,6 +308,72 @@ impl WorkerTable {
     /// True when the answer came from supervisor (SimpleBackgroundJobs) mode.
     pub fn supervisor_mode(&self) -> bool {
         self.supervisord_status.is_some()
+    }
+}
+
+/// Which queues count and how many workers each should have.
+#[derive(Clone, Debug, Default)]
+pub struct QueueRules {
+    /// `--ignore-queue`.
+    pub ignore: Vec<String>,
+    /// `--min-workers`.
+    pub min_workers: MinWorkers,
+}
+
+impl QueueRules {
+    /// The table as these rules judge it.
+    pub fn apply(&self, table: WorkerTable) -> WorkerTable {
+        table.without(&self.ignore).expecting(&self.min_workers)
+    }
+}
+
+/// `--min-workers N` or `QUEUE=N[,QUEUE=N]`: the live workers each queue should have. A bare
+/// `N` applies to every queue not named, so `5,update=1` fits MISP's default layout.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MinWorkers {
+    every: Option<u64>,
+    per_queue: Vec<(String, u64)>,
+}
+
+impl MinWorkers {
+    /// Parses the option's value.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut mins = MinWorkers::default();
+        for part in text.split(',').map(str::trim) {
+            let count = |n: &str| {
+                n.trim().parse::<u64>().map_err(|_| {
+                    format!("'{part}' is not a count of workers: expected N or QUEUE=N, e.g. 5,update=1")
+                })
+            };
+            match part.split_once('=') {
+                None if mins.every.is_some() => {
+                    return Err(format!("'{part}': a count for every queue is already given"))
+                }
+                None => mins.every = Some(count(part)?),
+                Some((queue, n)) => {
+                    let queue = queue.trim();
+                    if queue.is_empty()
+                        || !queue.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    {
+                        return Err(format!("'{part}': '{queue}' is not a queue name"));
+                    }
+                    if mins.per_queue.iter().any(|(q, _)| q == queue) {
+                        return Err(format!("queue '{queue}' is given twice"));
+                    }
+                    mins.per_queue.push((queue.to_owned(), count(n)?));
+                }
+            }
+        }
+        Ok(mins)
+    }
+
+    /// The minimum for `queue`, if any.
+    pub fn for_queue(&self, queue: &str) -> Option<u64> {
+        self.per_queue
+            .iter()
+            .find(|(q, _)| q == queue)
+            .map(|(_, n)| *n)
+            .or(self.every)
     }
 }
 
@@ -282,10 +425,78 @@ mod tests {
         for q in CORE_QUEUES {
             v[q] = json!({"ok": true, "workers": [w(true)], "jobCount": 0});
         }
-        v["email"] = json!({"ok": true, "workers": [{"pid": 1507, "user": "www-data", "alive": false, "correct_user": false, "ok": false}], "jobCount": 0});
+        v["email"] = json!({"ok": true, "workers": [{"pid": 1507, "user": "www-data", "alive": false, "correct_user": true, "ok": false}], "jobCount": 0});
         let s = parse(&v).unwrap().summary();
         assert_eq!(s.dead, 1);
         assert_eq!(s.queues_down, vec!["email"]);
+    }
+
+    fn root(pid: u64) -> Value {
+        json!({"pid": pid, "user": "root", "alive": false, "correct_user": false, "ok": false})
+    }
+
+    #[test]
+    fn workers_of_another_user_are_neither_alive_nor_dead() {
+        let mut v = json!({"supervisord_status": true});
+        for q in CORE_QUEUES {
+            v[q] = json!({"ok": true, "workers": [w(true)], "jobCount": 0});
+        }
+        v["email"] = json!({"ok": false, "workers": [root(7), root(8)], "jobCount": 0});
+        v["prio"] = json!({"ok": true, "workers": [w(true), root(9)], "jobCount": 0});
+        let t = parse(&v).unwrap();
+        let s = t.summary();
+        assert_eq!((s.alive, s.dead, s.wrong_user), (4, 0, 3));
+        assert!(s.queues_down.is_empty());
+        assert_eq!(s.queues_wrong_user, vec!["email"]);
+        assert_eq!(t.queues[2].wrong_users(), vec!["root"]);
+    }
+
+    #[test]
+    fn min_workers_turns_a_shortfall_into_dead_workers() {
+        let mut v = json!({"supervisord_status": true});
+        for q in CORE_QUEUES {
+            v[q] = json!({"ok": true, "workers": [w(true), w(true)], "jobCount": 0});
+        }
+        v["update"] = json!({"ok": true, "workers": [w(true)], "jobCount": 0});
+        v["email"] = json!({"ok": false, "jobCount": 0});
+        v["prio"] = json!({"ok": true, "workers": [w(true), root(3)], "jobCount": 0});
+        let mins = MinWorkers::parse("2,update=1,email=3").unwrap();
+        let s = parse(&v).unwrap().expecting(&mins).summary();
+        // email: empty queue expected to hold 3; prio: the root worker gets the benefit of
+        // the doubt; default and cache: exactly at the minimum.
+        assert_eq!(s.dead, 3);
+        assert_eq!(s.queues_down, vec!["email"]);
+        assert!(s.short.is_empty(), "{:?}", s.short);
+        let s = parse(&v)
+            .unwrap()
+            .expecting(&MinWorkers::parse("default=3").unwrap())
+            .summary();
+        assert_eq!(s.short, vec![("default".to_owned(), 2, 3)]);
+        assert_eq!(s.dead, 2, "one missing in default, email empty");
+    }
+
+    #[test]
+    fn min_workers_for_a_queue_misp_does_not_list_expects_it() {
+        let mut v = json!({});
+        for q in CORE_QUEUES {
+            v[q] = json!({"ok": true, "workers": [w(true)], "jobCount": 0});
+        }
+        let s = parse(&v)
+            .unwrap()
+            .expecting(&MinWorkers::parse("scheduler=1").unwrap())
+            .summary();
+        assert_eq!(s.queues_down, vec!["scheduler"]);
+    }
+
+    #[test]
+    fn min_workers_values() {
+        let m = MinWorkers::parse("5, update=1").unwrap();
+        assert_eq!(m.for_queue("default"), Some(5));
+        assert_eq!(m.for_queue("update"), Some(1));
+        assert_eq!(MinWorkers::parse("email=2").unwrap().for_queue("prio"), None);
+        for bad in ["", "x", "5,6", "email=", "=3", "email=-1", "email=1,email=2", "a b=1"] {
+            assert!(MinWorkers::parse(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]
