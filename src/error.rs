@@ -118,6 +118,9 @@ pub enum Error {
         limit: u64,
     },
 
+    /// The diagnostics report failed, and the worker list shows MISP cannot reach Redis.
+    #[error("redis: MISP cannot reach Redis (it could not list its workers nor read a queue length); {0}")]
+    RedisUnreachable(String),
     /// 403 with MISP's authentication failure.
     #[error("MISP answered 403: the API key was not accepted{detail}")]
     KeyRejected {
@@ -187,6 +190,7 @@ impl Error {
             | Error::TooLarge { .. }
             | Error::KeyRejected { .. }
             | Error::Status { .. }
+            | Error::RedisUnreachable(_)
             | Error::Redirect { .. }
             | Error::Malformed { .. } => State::Critical,
         }

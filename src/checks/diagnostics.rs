@@ -31,7 +31,10 @@ pub const FINDINGS: [&str; 8] = [
 /// Fetches the diagnostics report (site admin only) and judges it.
 pub async fn run(client: &Client, ignore: &[String], timeout: Duration) -> Result<Outcome, Error> {
     let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
-    let json = misp::json(&resp, "GET", PATH)?;
+    let json = match misp::json(&resp, "GET", PATH) {
+        Ok(json) => json,
+        Err(e) => return Err(why_report_failed(client, e, ignore).await),
+    };
     let mut out = judge(&json, ignore)?;
     let time = resp.timings.total;
     out.details
@@ -39,6 +42,20 @@ pub async fn run(client: &Client, ignore: &[String], timeout: Duration) -> Resul
     out.metrics
         .push(Metric::seconds("time", time.as_secs_f64()).with_max(timeout.as_secs_f64()));
     Ok(out)
+}
+
+/// MISP builds the report from Redis among others and answers a bare 500 when Redis is
+/// down, which names nothing. The worker list (one cheap request) tells that case apart:
+/// MISP then cannot list workers nor read a queue length.
+async fn why_report_failed(client: &Client, e: Error, ignore: &[String]) -> Error {
+    let server_error = matches!(&e, Error::Status { status, .. } if *status >= 500);
+    if !server_error || ignore.iter().any(|i| i == "redis") {
+        return e;
+    }
+    match super::workers::fetch(client).await {
+        Ok(table) if table.unlisted() => Error::RedisUnreachable(e.to_string()),
+        _ => e,
+    }
 }
 
 /// One problem found in the report.

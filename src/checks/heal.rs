@@ -38,6 +38,13 @@ pub async fn run(
             "restart not attempted: MISP restarts workers through supervisord, which is down",
         ));
     }
+    if before.unlisted() {
+        return Ok(not_restarted(
+            &before,
+            t,
+            "restart not attempted: workers cannot start while MISP cannot list them",
+        ));
+    }
     if !workers::needs_restart(&before) {
         return Ok(not_restarted(
             &before,

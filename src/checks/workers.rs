@@ -54,6 +54,13 @@ pub fn judge(check: &str, table: &WorkerTable, t: &Thresholds) -> Outcome {
         state = State::Critical;
         problems.push("supervisord is down or MISP cannot reach it".to_owned());
     }
+    if table.unlisted() {
+        state = State::Critical;
+        problems.push(
+            "MISP could not list its workers nor read a queue length (is Redis down? MISP's error log says why)"
+                .to_owned(),
+        );
+    }
     if !s.queues_down.is_empty() {
         state = State::Critical;
         problems.push(format!("no live worker in {}", s.queues_down.join(", ")));
@@ -215,6 +222,20 @@ mod tests {
         assert_eq!(o.metric("dead"), Some(0.0));
         assert!(!needs_restart(&t));
         assert!(!healthy(&t));
+    }
+
+    #[test]
+    fn an_unlisted_table_points_at_redis() {
+        let mut v = json!({});
+        for q in misp::workers::CORE_QUEUES {
+            v[q] = json!({"ok": false});
+        }
+        let t = misp::workers::parse(&v).unwrap();
+        assert!(t.unlisted());
+        let o = judge("workers", &t, &default_t());
+        assert_eq!(o.state, State::Critical);
+        assert!(o.summary.contains("is Redis down?"), "{}", o.summary);
+        assert!(!table(json!({"ok": false, "jobCount": 0})).unlisted());
     }
 
     #[test]

@@ -108,6 +108,20 @@ pub struct WorkerTable {
     pub proc_accessible: Option<bool>,
 }
 
+impl WorkerTable {
+    /// MISP failed to list its workers and sent only its empty template: no queue length
+    /// and none of the facts it adds after a successful listing. MISP logs the exception;
+    /// on a supervisor install it is Redis being unreachable, which MISP needs first.
+    pub fn unlisted(&self) -> bool {
+        self.proc_accessible.is_none()
+            && self.supervisord_status.is_none()
+            && self
+                .queues
+                .iter()
+                .all(|q| q.workers.is_empty() && q.job_count.is_none())
+    }
+}
+
 /// Why the answer could not be read as a worker table.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ParseError {
