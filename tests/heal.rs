@@ -160,8 +160,10 @@ fn min_workers_makes_a_partial_loss_visible_and_heals_it() {
     m.http("workers", &[]).expect(0, "MISP WORKERS OK");
     m.http("workers", &["--min-workers", "5,update=1"])
         .expect(1, "MISP WORKERS WARNING - default: 4 of 5 workers; ");
-    m.heal(&["--min-workers", "5,update=1"])
-        .expect(1, "MISP HEAL WARNING - healed: restarted dead workers (1 dead)");
+    m.heal(&["--min-workers", "5,update=1"]).expect(
+        1,
+        "MISP HEAL WARNING - healed: restarted dead workers (1 dead)",
+    );
     assert_eq!(m.sim.count(RESTART), 1);
     m.http("workers", &["--min-workers", "5,update=1"])
         .expect(0, "MISP WORKERS OK");

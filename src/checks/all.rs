@@ -76,9 +76,7 @@ async fn workers_and_jobs(
 ) -> Vec<(usize, Outcome)> {
     let (w, j) = (&subs[pair.workers], &subs[pair.jobs]);
     let (
-        Check::Workers {
-            rules: w_rules, ..
-        },
+        Check::Workers { rules: w_rules, .. },
         Check::Jobs {
             ignore_queues: j_ignore,
         },

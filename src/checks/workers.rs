@@ -3,8 +3,8 @@
 use super::plural;
 use crate::error::Error;
 use crate::http::{Client, Kind};
-use crate::misp::workers::{ParseError, QueueRules, WorkerTable};
 use crate::misp;
+use crate::misp::workers::{ParseError, QueueRules, WorkerTable};
 use crate::outcome::{Metric, Outcome, State, Thresholds};
 use hyper::Method;
 
@@ -208,8 +208,10 @@ mod tests {
 
     #[test]
     fn a_queue_run_by_another_user_is_critical_and_needs_no_restart() {
-        let root = json!({"pid": 9, "user": "root", "alive": false, "correct_user": false, "ok": false});
-        let t = table(json!({"ok": false, "workers": [root, root, root, root, root], "jobCount": 0}));
+        let root =
+            json!({"pid": 9, "user": "root", "alive": false, "correct_user": false, "ok": false});
+        let t =
+            table(json!({"ok": false, "workers": [root, root, root, root, root], "jobCount": 0}));
         let o = judge("workers", &t, &default_t());
         assert_eq!(o.state, State::Critical);
         assert!(
@@ -240,7 +242,8 @@ mod tests {
 
     #[test]
     fn below_min_workers_is_dead_and_named() {
-        let live = json!({"pid": 2, "user": "www-data", "alive": true, "correct_user": true, "ok": true});
+        let live =
+            json!({"pid": 2, "user": "www-data", "alive": true, "correct_user": true, "ok": true});
         let t = table(json!({"ok": true, "workers": [live, live, live, live], "jobCount": 0}));
         let rules = QueueRules {
             ignore: vec![],
@@ -250,7 +253,11 @@ mod tests {
         let t = rules.apply(t);
         let o = judge("workers", &t, &default_t());
         assert_eq!(o.state, State::Warning);
-        assert!(o.summary.starts_with("email: 4 of 5 workers; "), "{}", o.summary);
+        assert!(
+            o.summary.starts_with("email: 4 of 5 workers; "),
+            "{}",
+            o.summary
+        );
         assert_eq!(o.metric("dead"), Some(1.0));
         assert!(needs_restart(&t));
     }

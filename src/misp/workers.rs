@@ -361,13 +361,17 @@ impl MinWorkers {
             };
             match part.split_once('=') {
                 None if mins.every.is_some() => {
-                    return Err(format!("'{part}': a count for every queue is already given"))
+                    return Err(format!(
+                        "'{part}': a count for every queue is already given"
+                    ))
                 }
                 None => mins.every = Some(count(part)?),
                 Some((queue, n)) => {
                     let queue = queue.trim();
                     if queue.is_empty()
-                        || !queue.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                        || !queue
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                     {
                         return Err(format!("'{part}': '{queue}' is not a queue name"));
                     }
@@ -507,8 +511,20 @@ mod tests {
         let m = MinWorkers::parse("5, update=1").unwrap();
         assert_eq!(m.for_queue("default"), Some(5));
         assert_eq!(m.for_queue("update"), Some(1));
-        assert_eq!(MinWorkers::parse("email=2").unwrap().for_queue("prio"), None);
-        for bad in ["", "x", "5,6", "email=", "=3", "email=-1", "email=1,email=2", "a b=1"] {
+        assert_eq!(
+            MinWorkers::parse("email=2").unwrap().for_queue("prio"),
+            None
+        );
+        for bad in [
+            "",
+            "x",
+            "5,6",
+            "email=",
+            "=3",
+            "email=-1",
+            "email=1,email=2",
+            "a b=1",
+        ] {
             assert!(MinWorkers::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -14,8 +14,8 @@ pub(super) fn render(o: &Outcome) -> Rendered {
             .map(|n| o.metric(n).map(number).unwrap_or_else(|| "-1".into()))
             .collect()
     };
-    let mut stdout = values.join("\n");
-    stdout.push('\n');
+    // A check with no figures (version) prints no line rather than an empty one.
+    let stdout: String = values.iter().map(|v| format!("{v}\n")).collect();
     Rendered {
         stdout,
         stderr: String::new(),
@@ -39,5 +39,6 @@ mod tests {
             render(&Outcome::new("jobs", State::Unknown, "x")).stdout,
             "-1\n"
         );
+        assert_eq!(render(&Outcome::new("version", State::Ok, "x")).stdout, "");
     }
 }

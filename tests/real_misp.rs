@@ -1,0 +1,552 @@
+//! Against a real MISP 2.5.1 (`../shared/real-misp/setup.sh`, started by `.ci/run`): every
+//! check in every output mode over HTTP and HTTPS, then each failure a MISP admin meets,
+//! caused for real (a killed worker, workers of the wrong user, supervisord or Redis stopped,
+//! background jobs off, a plain user's key) and undone afterwards.
+//!
+//! Tests that change the MISP take the write lock; those that only read take the read lock,
+//! so nothing reads a MISP another test is breaking. Outside CI, without a real MISP, every
+//! test says it was skipped; in CI (`CI` set) a missing MISP fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+struct RealMisp {
+    dir: PathBuf,
+    http: String,
+    https: String,
+    redis_port: String,
+    key: String,
+}
+
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn expect(&self, code: i32, prefix: &str) -> &Self {
+        assert!(
+            self.code == code && self.stdout.starts_with(prefix),
+            "expected exit {code} and {prefix:?}: {self:#?}"
+        );
+        self
+    }
+
+    fn says(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text),
+            "expected {text:?} in the output: {self:#?}"
+        );
+        self
+    }
+
+    fn perf(&self, label: &str) -> Option<f64> {
+        let perf = self.stdout.lines().next()?.split_once(" | ")?.1;
+        perf.split(' ').find_map(|p| {
+            let (l, rest) = p.split_once('=')?;
+            let v: String = rest
+                .split(';')
+                .next()?
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+                .collect();
+            (l == label).then(|| v.parse().ok()).flatten()
+        })
+    }
+}
+
+static LOCK: RwLock<()> = RwLock::new(());
+
+fn reading() -> RwLockReadGuard<'static, ()> {
+    LOCK.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn changing() -> RwLockWriteGuard<'static, ()> {
+    LOCK.write().unwrap_or_else(|e| e.into_inner())
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+/// The real MISP, or `None` (with a note) outside CI when none is running.
+fn misp() -> Option<&'static RealMisp> {
+    static MISP: OnceLock<Option<RealMisp>> = OnceLock::new();
+    MISP.get_or_init(|| {
+        let dir = PathBuf::from(env_or("REAL_MISP_DIR", "/tmp/realmisp"));
+        let port = env_or("REAL_MISP_HTTP_PORT", "28080");
+        let key = std::fs::read_to_string(dir.join("key"))
+            .map(|k| k.trim().to_owned())
+            .ok();
+        let up = std::net::TcpStream::connect(("127.0.0.1", port.parse().unwrap_or(28080))).is_ok();
+        match key {
+            Some(key) if up => Some(RealMisp {
+                http: format!("http://127.0.0.1:{port}"),
+                https: format!(
+                    "https://127.0.0.1:{}",
+                    env_or("REAL_MISP_HTTPS_PORT", "28443")
+                ),
+                redis_port: env_or("REAL_MISP_REDIS_PORT", "26379"),
+                dir,
+                key,
+            }),
+            _ => {
+                let why = format!(
+                    "no real MISP at 127.0.0.1:{port} with a key in {}",
+                    dir.display()
+                );
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "{why}: .ci/run starts one with ../shared/real-misp/setup.sh"
+                );
+                eprintln!("skipped: {why} (start one with ../shared/real-misp/setup.sh)");
+                None
+            }
+        }
+    })
+    .as_ref()
+}
+
+impl RealMisp {
+    fn key_file(&self) -> String {
+        self.dir.join("key").display().to_string()
+    }
+
+    fn cert(&self) -> String {
+        self.dir.join("ssl/misp.local.crt").display().to_string()
+    }
+
+    /// check_misp with `args`; the key must never appear in what it prints.
+    fn run(&self, args: &[&str]) -> Run {
+        let start = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_check_misp"))
+            .args(args)
+            .env_remove("MISP_URL")
+            .env_remove("MISP_KEY")
+            .env_remove("MISP_KEY_FILE")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run check_misp");
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        for text in [&run.stdout, &run.stderr] {
+            assert!(!text.contains(&self.key), "API key printed: {run:?}");
+            assert!(!text.contains("panicked"), "panic: {run:#?}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(45),
+            "took {:?}: {run:#?}",
+            start.elapsed()
+        );
+        run
+    }
+
+    fn http(&self, check: &str, extra: &[&str]) -> Run {
+        let key = self.key_file();
+        let mut args = vec![check, "-u", &self.http, "-k", &key];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    fn https(&self, check: &str, extra: &[&str]) -> Run {
+        let (key, cert) = (self.key_file(), self.cert());
+        let mut args = vec![check, "-u", &self.https, "-k", &key, "--ca-cert", &cert];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    /// `heal` with a private state file, so no earlier restart's cooldown applies.
+    fn heal(&self, state: &Path, extra: &[&str]) -> Run {
+        let state = state.display().to_string();
+        let mut args = vec!["--state-file", &state, "--settle", "3s", "-t", "30s"];
+        args.extend_from_slice(extra);
+        self.http("heal", &args)
+    }
+
+    /// How many restarts MISP has been asked for, from Apache's own log.
+    fn restart_posts(&self) -> usize {
+        std::fs::read_to_string(self.dir.join("log/apache-access.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"POST /servers/restartDeadWorkers"))
+            .count()
+    }
+
+    fn sh(&self, program: &str, args: &[&str]) -> String {
+        let out = Command::new(program)
+            .args(args)
+            .current_dir(self.dir.join("MISP/app"))
+            .env("R", &self.dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    }
+
+    fn supervisorctl(&self, args: &[&str]) -> String {
+        let conf = self.dir.join("etc/supervisord.conf").display().to_string();
+        let mut all = vec!["-c", conf.as_str()];
+        all.extend_from_slice(args);
+        self.sh("supervisorctl", &all)
+    }
+
+    fn cake(&self, args: &[&str]) -> String {
+        let mut all = vec!["-u", "www-data", "--", "Console/cake"];
+        all.extend_from_slice(args);
+        self.sh("runuser", &all)
+    }
+
+    fn kill_worker(&self, process: &str) {
+        let pid = self
+            .supervisorctl(&["pid", &format!("misp-workers:{process}")])
+            .trim()
+            .to_owned();
+        assert!(
+            pid.parse::<u32>().is_ok_and(|p| p > 0),
+            "no pid for {process}: {pid}"
+        );
+        self.sh("kill", &["-9", &pid]);
+    }
+
+    /// setup.sh starts whatever is down (Redis, supervisord with its workers).
+    fn setup(&self) {
+        let script = std::env::var_os("REAL_MISP_SETUP")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-misp/setup.sh")
+            });
+        let out = Command::new("bash")
+            .arg(&script)
+            .env("R", &self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .expect("run setup.sh");
+        assert!(out.success(), "{} failed", script.display());
+    }
+
+    /// Polls the workers check until `done` holds for its output.
+    fn wait_for(&self, what: &str, extra: &[&str], done: impl Fn(&Run) -> bool) -> Run {
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = self.http("workers", extra);
+            if done(&r) {
+                return r;
+            }
+            assert!(Instant::now() < until, "waited 30s for {what}: {r:#?}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// Every worker running and the workers check OK, as the tests found it.
+    fn restore_workers(&self) {
+        if self.http("workers", &[]).code != 0 {
+            self.supervisorctl(&["start", "misp-workers:*"]);
+            self.wait_for("all workers back", &[], |r| r.code == 0);
+        }
+    }
+}
+
+/// Undoes a test's change to the MISP even when the test fails half-way.
+struct Undo<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for Undo<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
+}
+
+const CHECKS: [&str; 12] = [
+    "login",
+    "events",
+    "latency",
+    "workers",
+    "jobs",
+    "stats",
+    "users",
+    "diagnostics",
+    "version",
+    "heartbeat",
+    "cert",
+    "all",
+];
+
+/// What a healthy, freshly installed MISP gets: its own diagnostics flag the settings the
+/// install guide leaves unset, and `cert` has nothing to inspect over plain HTTP.
+fn expected(check: &str, https: bool) -> (&'static str, &'static str) {
+    match (check, https) {
+        ("diagnostics", _) => ("WARNING", "critical settings errors"),
+        ("all", _) => ("WARNING", "diagnostics WARNING"),
+        ("cert", false) => ("UNKNOWN", "needs an https:// URL"),
+        ("cert", true) => ("OK", "expires in"),
+        ("workers", _) => ("OK", "21 workers alive, 0 dead in 5 queues"),
+        ("version", _) => ("OK", "MISP 2.5.1"),
+        _ => ("OK", ""),
+    }
+}
+
+fn judge_modes(m: &RealMisp, check: &str, https: bool) {
+    let run = |mode: &str| {
+        if https {
+            m.https(check, &["-o", mode])
+        } else {
+            m.http(check, &["-o", mode])
+        }
+    };
+    let (state, cause) = expected(check, https);
+    let code = match state {
+        "OK" => 0,
+        "WARNING" => 1,
+        "CRITICAL" => 2,
+        _ => 3,
+    };
+    let name = check.to_uppercase();
+    run("nagios")
+        .expect(code, &format!("MISP {name} {state} - "))
+        .says(cause);
+    let okko = run("okko");
+    let want = if code == 0 { ("OK\n", 0) } else { ("KO\n", 1) };
+    assert_eq!(
+        (okko.stdout.as_str(), okko.code),
+        want,
+        "{check}: {okko:#?}"
+    );
+    if code != 0 {
+        assert!(okko.stderr.contains(cause), "{check}: {okko:#?}");
+    }
+    let json = run("json");
+    let v: serde_json::Value = serde_json::from_str(&json.stdout)
+        .unwrap_or_else(|e| panic!("{check} json: {e}: {json:#?}"));
+    assert_eq!(v["state"], state, "{check}: {json:#?}");
+    assert_eq!(v["exit_code"], code, "{check}: {json:#?}");
+    assert_eq!(json.code, code, "{check}: {json:#?}");
+    let snmp = run("snmp");
+    assert_eq!(snmp.code, code, "{check}: {snmp:#?}");
+    for line in snmp.stdout.lines() {
+        assert!(
+            line.parse::<f64>().is_ok(),
+            "{check} snmp line {line:?}: {snmp:#?}"
+        );
+    }
+    let cacti = run("cacti");
+    assert_eq!(cacti.code, code, "{check}: {cacti:#?}");
+    for pair in cacti.stdout.split_whitespace() {
+        let value = pair.split_once(':').map(|(_, v)| v);
+        assert!(
+            value.is_some_and(|v| v == "U" || v.parse::<f64>().is_ok()),
+            "{check} cacti pair {pair:?}: {cacti:#?}"
+        );
+    }
+    if check == "workers" {
+        assert_eq!(snmp.stdout, "21\n0\n", "{snmp:#?}");
+        assert!(
+            cacti.stdout.starts_with("alive:21 dead:0 wrong_user:0 "),
+            "{cacti:#?}"
+        );
+    }
+}
+
+#[test]
+fn every_check_in_every_mode_over_http_and_https() {
+    let Some(m) = misp() else { return };
+    let _read = reading();
+    let jobs: Vec<(&str, bool)> = CHECKS
+        .iter()
+        .flat_map(|c| [(*c, false), (*c, true)])
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((check, https)) = jobs.get(i) else {
+                    break;
+                };
+                judge_modes(m, check, *https);
+            });
+        }
+    });
+}
+
+#[test]
+fn a_killed_queue_is_critical_and_one_post_heals_it() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let _undo = Undo(|| m.restore_workers());
+    let dir = tempfile::tempdir().expect("temp dir");
+    m.kill_worker("update_00");
+    m.wait_for("update to die", &[], |r| r.code == 2)
+        .expect(2, "MISP WORKERS CRITICAL - no live worker in update; ");
+    let posts = m.restart_posts();
+    let r = m.heal(&dir.path().join("heal.json"), &[]);
+    r.expect(1, "MISP HEAL WARNING - healed: restarted dead workers (1 dead, no live worker in update); now 21 workers alive");
+    assert_eq!(r.perf("restarted"), Some(1.0));
+    assert_eq!(m.restart_posts(), posts + 1, "exactly one POST");
+    m.http("workers", &[])
+        .expect(0, "MISP WORKERS OK - 21 workers alive");
+}
+
+#[test]
+fn one_lost_worker_of_five_shows_only_with_min_workers() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let _undo = Undo(|| m.restore_workers());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mins = ["--min-workers", "5,update=1"];
+    m.kill_worker("default_02");
+    // MISP drops the dead process from its list: without a minimum nothing is wrong.
+    m.wait_for("default_02 to vanish", &[], |r| {
+        r.perf("alive") == Some(20.0)
+    })
+    .expect(0, "MISP WORKERS OK - 20 workers alive");
+    m.http("workers", &mins).expect(
+        1,
+        "MISP WORKERS WARNING - default: 4 of 5 workers; 20 workers alive, 1 dead",
+    );
+    m.http("all", &["--only", "workers", "--min-workers", "5,update=1"])
+        .expect(1, "MISP ALL WARNING")
+        .says("default: 4 of 5 workers");
+    let posts = m.restart_posts();
+    m.heal(&dir.path().join("heal.json"), &mins).expect(
+        1,
+        "MISP HEAL WARNING - healed: restarted dead workers (1 dead)",
+    );
+    assert_eq!(m.restart_posts(), posts + 1);
+    m.http("workers", &mins)
+        .expect(0, "MISP WORKERS OK - 21 workers alive");
+}
+
+#[test]
+fn workers_running_as_root_are_named_and_not_restarted() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let conf = m.dir.join("etc/supervisord.conf");
+    let original = std::fs::read_to_string(&conf).expect("supervisord.conf");
+    let start = original.find("[program:email]").expect("email program");
+    let end = original[start..].find("user=www-data").expect("its user") + start;
+    let as_root = format!("{}user=root{}", &original[..end], &original[end + 13..]);
+    let _undo = Undo(|| {
+        let _ = std::fs::write(&conf, &original);
+        m.supervisorctl(&["update"]);
+        m.restore_workers();
+    });
+    std::fs::write(&conf, as_root).expect("write supervisord.conf");
+    m.supervisorctl(&["update"]);
+    let r = m.wait_for("email workers as root", &[], |r| {
+        r.perf("wrong_user") == Some(5.0) && r.perf("alive") == Some(16.0)
+    });
+    r.expect(2, "MISP WORKERS CRITICAL - email: 5 workers run as root, not as MISP's own user (MISP cannot see if they are alive; start them as the web server user)");
+    assert_eq!(r.perf("dead"), Some(0.0));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let posts = m.restart_posts();
+    m.heal(&dir.path().join("heal.json"), &[])
+        .expect(2, "MISP HEAL CRITICAL - email: 5 workers run as root")
+        .says("restart not attempted");
+    assert_eq!(m.restart_posts(), posts, "no POST for a wrong user");
+}
+
+#[test]
+fn supervisord_stopped_is_named_and_not_restarted() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let _undo = Undo(|| {
+        m.setup();
+        m.restore_workers();
+    });
+    let pid = std::fs::read_to_string(m.dir.join("run/supervisord.pid")).expect("supervisord pid");
+    m.sh("kill", &[pid.trim()]);
+    m.wait_for("supervisord to stop", &[], |r| {
+        r.stdout.contains("supervisord")
+    })
+    .expect(
+        2,
+        "MISP WORKERS CRITICAL - supervisord is down or MISP cannot reach it",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let posts = m.restart_posts();
+    m.heal(&dir.path().join("heal.json"), &[])
+        .expect(2, "MISP HEAL CRITICAL - supervisord is down")
+        .says("restart not attempted: MISP restarts workers through supervisord, which is down");
+    assert_eq!(m.restart_posts(), posts);
+}
+
+#[test]
+fn a_plain_users_key_and_a_wrong_key_are_named() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let email = "monitoring-plain@check-misp.test";
+    let plain = "PlainUserKeyForCheckMisp0000000000000001";
+    if !m.cake(&["user", "list"]).contains(email) {
+        m.cake(&["user", "create", email, "3", "1", "Plain-User-Pass-1234!"]);
+    }
+    m.cake(&["user", "change_authkey", email, plain]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = dir.path().join("plain.key");
+    std::fs::write(&key, format!("{plain}\n")).expect("key file");
+    let key = key.display().to_string();
+    let r = m.run(&["workers", "-u", &m.http, "-k", &key]);
+    r.expect(2, "MISP WORKERS CRITICAL - MISP answered 403 for GET /servers/getWorkers: You do not have permission")
+        .says("must be a site admin");
+    assert!(!r.stdout.contains(plain));
+    m.run(&["events", "-u", &m.http, "-k", &key])
+        .expect(0, "MISP EVENTS OK - events index answered");
+    std::fs::write(&key, "WrongKeyForCheckMisp00000000000000000001\n").expect("key file");
+    m.run(&["events", "-u", &m.http, "-k", &key]).expect(
+        2,
+        "MISP EVENTS CRITICAL - MISP answered 403: the API key was not accepted",
+    );
+}
+
+#[test]
+fn background_jobs_switched_off_is_unknown() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let set = |on: &str| m.cake(&["Admin", "setSetting", "MISP.background_jobs", on, "--force"]);
+    let _undo = Undo(|| {
+        set("true");
+        m.wait_for("background jobs back on", &[], |r| r.code == 0);
+    });
+    assert!(set("false").contains("changed to false"));
+    // PHP's opcache may serve the old config.php for a moment.
+    m.wait_for("background jobs off", &[], |r| r.code == 3);
+    for check in ["workers", "jobs", "heal"] {
+        m.http(check, &[]).expect(
+            3,
+            &format!(
+                "MISP {} UNKNOWN - background jobs are disabled",
+                check.to_uppercase()
+            ),
+        );
+    }
+}
+
+#[test]
+fn redis_stopped_is_named_by_diagnostics() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let _undo = Undo(|| {
+        m.setup();
+        m.restore_workers();
+    });
+    m.sh("redis-cli", &["-p", &m.redis_port, "shutdown", "nosave"]);
+    m.http("diagnostics", &[]).expect(
+        2,
+        "MISP DIAGNOSTICS CRITICAL - redis: MISP cannot reach Redis",
+    );
+    m.http("workers", &[])
+        .expect(2, "MISP WORKERS CRITICAL - MISP could not list its workers")
+        .says("is Redis down?");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let posts = m.restart_posts();
+    m.heal(&dir.path().join("heal.json"), &[])
+        .expect(2, "MISP HEAL CRITICAL")
+        .says("restart not attempted");
+    assert_eq!(m.restart_posts(), posts);
+}
