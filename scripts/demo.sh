@@ -4,6 +4,7 @@
 # Everything stays on 127.0.0.1; the simulator is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ "${1:-}" = --real-misp ] && exec scripts/demo-real-misp.sh
 
 cargo build --release --workspace --quiet
 BIN=target/release/check_misp
