@@ -14,10 +14,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -28,97 +26,14 @@ use tokio::time::{timeout_at, Instant};
 /// below what would hurt a poller running many checks at once.
 pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
 
+mod tls;
+mod url;
+pub mod x509;
+
+pub use tls::tls_config;
+pub use url::BaseUrl;
+
 const USER_AGENT: &str = concat!("MISP check_misp/", env!("CARGO_PKG_VERSION"));
-
-/// The MISP base URL, split once into what each request needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BaseUrl {
-    https: bool,
-    host: String,
-    port: u16,
-    authority: String,
-    prefix: String,
-}
-
-impl BaseUrl {
-    /// Parses `http[s]://host[:port][/prefix]`; a query, fragment or user info is refused.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        // User info is a password pasted into the URL: never echo it back.
-        let shown = hide_user_info(text);
-        let bad = |why: &str| format!("invalid URL '{shown}': {why}");
-        if text.contains('#') {
-            return Err(bad("a fragment (#...) has no meaning here"));
-        }
-        let uri: hyper::Uri = text.parse().map_err(|e| bad(&format!("{e}")))?;
-        let https = match uri.scheme_str() {
-            Some("https") => true,
-            Some("http") => false,
-            Some(other) => return Err(bad(&format!("scheme '{other}' is not http or https"))),
-            None => return Err(bad("it must start with https:// or http://")),
-        };
-        let authority = uri.authority().ok_or_else(|| bad("no host"))?;
-        if authority.as_str().contains('@') {
-            return Err(bad("user info in the URL is not supported; use --key-file"));
-        }
-        if uri.query().is_some() {
-            return Err(bad("a query string (?...) has no meaning here"));
-        }
-        let host = authority
-            .host()
-            .trim_start_matches('[')
-            .trim_end_matches(']');
-        if host.is_empty() {
-            return Err(bad("no host"));
-        }
-        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-        Ok(BaseUrl {
-            https,
-            host: host.to_owned(),
-            port,
-            authority: authority.as_str().to_owned(),
-            prefix: uri.path().trim_end_matches('/').to_owned(),
-        })
-    }
-
-    /// True for `https://`.
-    pub fn is_https(&self) -> bool {
-        self.https
-    }
-
-    /// Host name or address, without brackets.
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
-    /// TCP port.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// The URL of `path` under this base, for messages.
-    pub fn url_of(&self, path: &str) -> String {
-        let scheme = if self.https { "https" } else { "http" };
-        format!("{scheme}://{}{}{path}", self.authority, self.prefix)
-    }
-
-    /// A stable identity of this MISP for state files: scheme, authority and prefix.
-    pub fn identity(&self) -> String {
-        self.url_of("")
-    }
-}
-
-/// `scheme://user:password@host/...` as `scheme://***@host/...`, for messages.
-fn hide_user_info(text: &str) -> String {
-    let (scheme, rest) = match text.split_once("://") {
-        Some((s, r)) => (format!("{s}://"), r),
-        None => (String::new(), text),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}***{}", &rest[at..]),
-        None => text.to_owned(),
-    }
-}
 
 /// Time spent in each phase of one request, each measured on the same connection.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -353,7 +268,7 @@ impl Client {
             .await
             .map_err(|_| self.timeout(Phase::TlsHandshake))?
             .map_err(|e| Error::Tls {
-                reason: tls_reason(&e, &host),
+                reason: tls::tls_reason(&e),
                 host,
             })
     }
@@ -491,244 +406,5 @@ fn describe(e: &hyper::Error, doing: &str) -> String {
         format!("MISP's answer is not valid HTTP ({e}) while {doing}")
     } else {
         format!("HTTP error while {doing}: {e}")
-    }
-}
-
-fn tls_reason(e: &std::io::Error, host: &str) -> String {
-    use rustls::CertificateError as C;
-    let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) else {
-        return match e.kind() {
-            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
-                "the server closed the connection during the handshake".into()
-            }
-            _ => e.to_string(),
-        };
-    };
-    match inner {
-        rustls::Error::InvalidCertificate(cert) => match cert {
-            C::UnknownIssuer => {
-                "certificate not trusted (unknown issuer): use --ca-cert FILE, or --insecure".into()
-            }
-            C::Expired | C::ExpiredContext { .. } => "certificate expired".into(),
-            C::NotValidYet | C::NotValidYetContext { .. } => "certificate not valid yet".into(),
-            C::NotValidForName | C::NotValidForNameContext { .. } => {
-                format!("certificate is not valid for the name {host}")
-            }
-            other => format!("invalid certificate ({other:?})"),
-        },
-        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
-            "the server did not answer in TLS: is this a plain http:// port?".into()
-        }
-        other => other.to_string(),
-    }
-}
-
-/// Builds the TLS configuration: `--insecure` trusts anything, `--ca-cert` trusts only that
-/// bundle (as check_curl's `--ca-cert`), otherwise the system's trust store.
-///
-/// Built once per process and shared: `all` makes one client per sub-check, and loading
-/// the trust store for each would cost as much as the checks themselves.
-pub fn tls_config(
-    ca_cert: Option<&Path>,
-    insecure: bool,
-) -> Result<Arc<rustls::ClientConfig>, Error> {
-    type Built = (Option<std::path::PathBuf>, bool, Arc<rustls::ClientConfig>);
-    static BUILT: std::sync::Mutex<Vec<Built>> = std::sync::Mutex::new(Vec::new());
-    let mut built = BUILT
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((_, _, config)) = built
-        .iter()
-        .find(|(ca, ins, _)| ca.as_deref() == ca_cert && *ins == insecure)
-    {
-        return Ok(config.clone());
-    }
-    let config = build_tls_config(ca_cert, insecure)?;
-    built.push((ca_cert.map(Path::to_path_buf), insecure, config.clone()));
-    Ok(config)
-}
-
-fn build_tls_config(
-    ca_cert: Option<&Path>,
-    insecure: bool,
-) -> Result<Arc<rustls::ClientConfig>, Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::LocalFile(format!("TLS set-up failed: {e}")))?;
-    let mut config = if insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
-            .with_no_client_auth()
-    } else {
-        let mut roots = rustls::RootCertStore::empty();
-        match ca_cert {
-            Some(path) => {
-                let pem = std::fs::read(path).map_err(|e| {
-                    Error::LocalFile(format!("cannot read --ca-cert {}: {e}", path.display()))
-                })?;
-                for cert in CertificateDer::pem_slice_iter(&pem) {
-                    let cert = cert.map_err(|e| {
-                        Error::LocalFile(format!("bad PEM in --ca-cert {}: {e}", path.display()))
-                    })?;
-                    roots.add(cert).map_err(|e| {
-                        Error::LocalFile(format!(
-                            "unusable certificate in --ca-cert {}: {e}",
-                            path.display()
-                        ))
-                    })?;
-                }
-                if roots.is_empty() {
-                    return Err(Error::LocalFile(format!(
-                        "no certificate found in --ca-cert {}",
-                        path.display()
-                    )));
-                }
-            }
-            None => {
-                roots = system_roots();
-                if roots.is_empty() {
-                    return Err(Error::LocalFile(
-                        "no trusted CA certificates found on this system: install ca-certificates or use --ca-cert FILE".into(),
-                    ));
-                }
-            }
-        }
-        builder.with_root_certificates(roots).with_no_client_auth()
-    };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
-}
-
-/// CA bundles as distributions ship them (Debian/Ubuntu, RHEL/Fedora, SUSE, Alpine/BSD),
-/// the same files curl is built to use.
-const CA_BUNDLES: [&str; 4] = [
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/ca-bundle.pem",
-    "/etc/ssl/cert.pem",
-];
-
-/// The system's trusted CAs. Reading the one bundle file costs about 1 ms; the full probe
-/// of `rustls-native-certs` also opens every file in `/etc/ssl/certs` (≈300 on Debian) and
-/// cost ≈8 ms per run here, which adds up for a plugin started thousands of times a day.
-/// `SSL_CERT_FILE` is honoured. OpenSSL only looks into `SSL_CERT_DIR` lazily, by hash, and
-/// distributions put every CA in the bundle too, so the directory is read only when no
-/// bundle exists.
-fn system_roots() -> rustls::RootCertStore {
-    let mut roots = rustls::RootCertStore::empty();
-    let bundle = std::env::var_os("SSL_CERT_FILE")
-        .map(std::path::PathBuf::from)
-        .filter(|p| p.is_file())
-        .or_else(|| {
-            CA_BUNDLES
-                .iter()
-                .map(Path::new)
-                .find(|p| p.is_file())
-                .map(Path::to_path_buf)
-        });
-    if let Some(pem) = bundle.and_then(|b| std::fs::read(b).ok()) {
-        roots
-            .add_parsable_certificates(CertificateDer::pem_slice_iter(&pem).filter_map(Result::ok));
-        if !roots.is_empty() {
-            return roots;
-        }
-    }
-    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    roots
-}
-
-/// `--insecure`: skips certificate checks but still verifies the handshake signatures, so the
-/// connection is at least consistent with the certificate the server showed.
-#[derive(Debug)]
-struct AcceptAnyCertificate(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_base_urls() {
-        let b = BaseUrl::parse("https://misp.example.org/misp/").unwrap();
-        assert!(b.is_https());
-        assert_eq!((b.host(), b.port()), ("misp.example.org", 443));
-        assert_eq!(
-            b.url_of("/servers/getWorkers"),
-            "https://misp.example.org/misp/servers/getWorkers"
-        );
-        let v6 = BaseUrl::parse("http://[::1]:8080").unwrap();
-        assert_eq!((v6.host(), v6.port()), ("::1", 8080));
-        assert_eq!(v6.url_of("/x"), "http://[::1]:8080/x");
-    }
-
-    #[test]
-    fn refuses_bad_base_urls() {
-        for bad in [
-            "misp.example.org",
-            "ftp://misp",
-            "https://",
-            "https://user:pw@misp",
-            "https://misp/?a=b",
-            "https://misp/#x",
-            "https://mi sp",
-            "",
-        ] {
-            assert!(BaseUrl::parse(bad).is_err(), "{bad:?} accepted");
-        }
-    }
-
-    #[test]
-    fn refused_urls_never_echo_a_password() {
-        let e = BaseUrl::parse("https://admin:hunter2pass@misp.example.org/x").unwrap_err();
-        assert!(!e.contains("hunter2pass"), "{e}");
-        assert!(e.contains("'https://***@misp.example.org/x'"), "{e}");
-        assert_eq!(hide_user_info("ftp://a@b@c?d@e"), "ftp://***@c?d@e");
-        assert_eq!(hide_user_info("misp.example.org"), "misp.example.org");
     }
 }
