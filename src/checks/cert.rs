@@ -37,7 +37,8 @@ pub async fn run(
                 Some(http::tls_config(None, true)?),
                 client.deadline(),
                 timeout,
-            );
+            )
+            .with_network(client.network().clone());
             // Whatever stops the inspection (a server that does not speak TLS at all) is
             // better described by the first failure.
             match inspector.peer_certificates().await {

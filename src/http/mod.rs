@@ -15,21 +15,23 @@ use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::{CertificateDer, ServerName};
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
 /// Largest body read before giving up: far above any real getWorkers or index answer, far
 /// below what would hurt a poller running many checks at once.
 pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
 
+mod connect;
+mod proxy;
 mod tls;
 mod url;
 pub mod x509;
 
+pub use connect::{Family, Network, ATTEMPT_DELAY};
+pub use proxy::{choose as choose_proxy, Proxy, ProxyEnv};
 pub use tls::tls_config;
 pub use url::BaseUrl;
 
@@ -38,8 +40,11 @@ const USER_AGENT: &str = concat!("MISP check_misp/", env!("CARGO_PKG_VERSION"));
 /// Time spent in each phase of one request, each measured on the same connection.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Timings {
-    /// Start to TCP established (name resolution included, as curl counts it).
+    /// Start to TCP established (name resolution included, as curl counts it); through a
+    /// proxy, the connection to the proxy.
     pub connect: Duration,
+    /// Through a proxy, its CONNECT exchange (zero for plain HTTP); `None` without one.
+    pub proxy: Option<Duration>,
     /// TLS handshake alone; zero over plain HTTP.
     pub tls: Duration,
     /// Handshake done to response headers received.
@@ -82,6 +87,7 @@ pub struct Client {
     base: BaseUrl,
     key: Option<ApiKey>,
     tls: Option<Arc<rustls::ClientConfig>>,
+    net: Network,
     deadline: Instant,
     timeout_text: String,
     log: std::sync::Mutex<Vec<String>>,
@@ -101,10 +107,22 @@ impl Client {
             base,
             key,
             tls,
+            net: Network::default(),
             deadline,
             timeout_text: humantime::format_duration(timeout).to_string(),
             log: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// This client, connecting as `net` says (`-I`, `-4`/`-6`, proxy).
+    pub fn with_network(mut self, net: Network) -> Self {
+        self.net = net;
+        self
+    }
+
+    /// How this client connects.
+    pub fn network(&self) -> &Network {
+        &self.net
     }
 
     /// One line per request made so far (method, URL, status, size, phase times), for
@@ -149,19 +167,28 @@ impl Client {
 
     /// Sends one request on a fresh connection and reads the whole answer.
     pub async fn send(&self, method: Method, path: &str, kind: Kind) -> Result<Response, Error> {
-        let line = format!("{method} {}", self.base.url_of(path));
-        let result = self.send_inner(method, path, kind).await;
+        let via = match &self.net.proxy {
+            Some(p) => format!(" via proxy http://{}", p.name()),
+            None => String::new(),
+        };
+        let line = format!("{method} {}{via}", self.base.url_of(path));
+        let mut peer = None;
+        let result = self.send_inner(method, path, kind, &mut peer).await;
+        let connected = peer.map_or(String::new(), |p| format!("connected to {p}; "));
         let outcome = match &result {
             Ok(r) => format!(
-                "{} ({} bytes; connect {:.3}s, TLS {:.3}s, first byte {:.3}s, total {:.3}s)",
+                "{} ({} bytes; {connected}connect {:.3}s, {}TLS {:.3}s, first byte {:.3}s, total {:.3}s)",
                 r.status,
                 r.body.len(),
                 r.timings.connect.as_secs_f64(),
+                r.timings
+                    .proxy
+                    .map_or(String::new(), |p| format!("proxy {:.3}s, ", p.as_secs_f64())),
                 r.timings.tls.as_secs_f64(),
                 r.timings.firstbyte.as_secs_f64(),
                 r.timings.total.as_secs_f64()
             ),
-            Err(e) => format!("failed: {e}"),
+            Err(e) => format!("failed: {connected}{e}"),
         };
         if let Ok(mut log) = self.log.lock() {
             log.push(format!("{line} -> {outcome}"));
@@ -169,21 +196,37 @@ impl Client {
         result
     }
 
-    async fn send_inner(&self, method: Method, path: &str, kind: Kind) -> Result<Response, Error> {
+    async fn send_inner(
+        &self,
+        method: Method,
+        path: &str,
+        kind: Kind,
+        peer: &mut Option<std::net::SocketAddr>,
+    ) -> Result<Response, Error> {
         let start = Instant::now();
-        let tcp = self.connect().await?;
-        let connect = start.elapsed();
+        let opened =
+            connect::open(&self.base, &self.net, self.deadline, &|p| self.timeout(p)).await?;
+        *peer = Some(opened.peer);
         let request = self.build_request(method, path, kind)?;
-        if self.base.https {
+        let phases = (start, opened.connect, opened.proxy);
+        let response = if self.base.https {
             let tls_start = Instant::now();
-            let stream = self.handshake(tcp).await?;
+            let stream = self.handshake(opened.stream).await?;
             let tls = tls_start.elapsed();
-            self.exchange(stream, request, path, start, connect, tls)
-                .await
+            self.exchange(stream, request, path, phases, tls).await?
         } else {
-            self.exchange(tcp, request, path, start, connect, Duration::ZERO)
-                .await
+            self.exchange(opened.stream, request, path, phases, Duration::ZERO)
+                .await?
+        };
+        if response.status == 407 {
+            if let Some(p) = &self.net.proxy {
+                return Err(Error::Proxy(format!(
+                    "proxy {} answered 407 Proxy Authentication Required (proxy credentials missing or wrong: give them in the proxy URL)",
+                    p.name()
+                )));
+            }
         }
+        Ok(response)
     }
 
     /// Connects and completes the TLS handshake with this client's trust settings, then
@@ -191,8 +234,9 @@ impl Client {
     /// its own certificate first (the `cert` check). Fails as [`Client::send`] would if the
     /// handshake fails, so an untrusted certificate is an [`Error::Tls`] here too.
     pub async fn peer_certificates(&self) -> Result<Vec<CertificateDer<'static>>, Error> {
-        let tcp = self.connect().await?;
-        let stream = self.handshake(tcp).await?;
+        let opened =
+            connect::open(&self.base, &self.net, self.deadline, &|p| self.timeout(p)).await?;
+        let stream = self.handshake(opened.stream).await?;
         let (_, session) = stream.get_ref();
         Ok(session
             .peer_certificates()
@@ -200,60 +244,10 @@ impl Client {
             .unwrap_or_default())
     }
 
-    async fn connect(&self) -> Result<TcpStream, Error> {
-        let host = &self.base.host;
-        let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-            Ok(ip) => vec![SocketAddr::new(ip, self.base.port)],
-            Err(_) => {
-                let found = timeout_at(
-                    self.deadline,
-                    tokio::net::lookup_host((host.as_str(), self.base.port)),
-                )
-                .await
-                .map_err(|_| self.timeout(Phase::Resolving(host.clone())))?
-                .map_err(|e| Error::Dns {
-                    host: host.clone(),
-                    reason: e
-                        .to_string()
-                        .trim_start_matches("failed to lookup address information: ")
-                        .to_owned(),
-                })?;
-                found.collect()
-            }
-        };
-        let mut last = None;
-        for addr in &addrs {
-            match timeout_at(self.deadline, TcpStream::connect(addr)).await {
-                Err(_) => return Err(self.timeout(Phase::Connecting(addr.to_string()))),
-                Ok(Ok(stream)) => {
-                    // One small request: Nagle would only add latency to what we measure.
-                    let _ = stream.set_nodelay(true);
-                    return Ok(stream);
-                }
-                Ok(Err(e)) => last = Some((addr, e)),
-            }
-        }
-        Err(match last {
-            Some((addr, e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                Error::Refused {
-                    addr: addr.to_string(),
-                }
-            }
-            Some((addr, e)) => Error::Connect {
-                addr: addr.to_string(),
-                reason: e.to_string(),
-            },
-            None => Error::Dns {
-                host: host.clone(),
-                reason: "no address found".into(),
-            },
-        })
-    }
-
-    async fn handshake(
+    async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         &self,
-        tcp: TcpStream,
-    ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Error> {
+        stream: S,
+    ) -> Result<tokio_rustls::client::TlsStream<S>, Error> {
         let host = self.base.host.clone();
         let config = self.tls.clone().ok_or_else(|| Error::Tls {
             host: host.clone(),
@@ -264,7 +258,7 @@ impl Client {
             reason: "the host is not a valid TLS server name".into(),
         })?;
         let connector = tokio_rustls::TlsConnector::from(config);
-        timeout_at(self.deadline, connector.connect(name, tcp))
+        timeout_at(self.deadline, connector.connect(name, stream))
             .await
             .map_err(|_| self.timeout(Phase::TlsHandshake))?
             .map_err(|e| Error::Tls {
@@ -279,13 +273,21 @@ impl Client {
         path: &str,
         kind: Kind,
     ) -> Result<Request<Full<Bytes>>, Error> {
-        let uri = format!("{}{path}", self.base.prefix);
+        let proxied = self.net.proxy.as_ref().filter(|_| !self.base.https);
+        // Plain HTTP through a proxy names the whole URL in the request line.
+        let uri = match proxied {
+            Some(_) => self.base.url_of(path),
+            None => format!("{}{path}", self.base.prefix),
+        };
         let post = method == Method::POST;
         let mut builder = Request::builder()
             .method(method)
             .uri(uri.as_str())
             .header(header::HOST, self.base.authority.as_str())
             .header(header::USER_AGENT, USER_AGENT);
+        if let Some(auth) = proxied.and_then(|p| p.auth.clone()) {
+            builder = builder.header(header::PROXY_AUTHORIZATION, auth);
+        }
         builder = match kind {
             Kind::Page => builder.header(header::ACCEPT, "text/html,application/xhtml+xml"),
             Kind::Rest => {
@@ -315,8 +317,7 @@ impl Client {
         stream: S,
         request: Request<Full<Bytes>>,
         path: &str,
-        start: Instant,
-        connect: Duration,
+        (start, connect, proxy): (Instant, Duration, Option<Duration>),
         tls: Duration,
     ) -> Result<Response, Error>
     where
@@ -374,6 +375,7 @@ impl Client {
             body: Bytes::from(buf),
             timings: Timings {
                 connect,
+                proxy,
                 tls,
                 firstbyte,
                 total: start.elapsed(),
