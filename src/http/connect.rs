@@ -175,7 +175,8 @@ async fn tunnel(tcp: TcpStream, target: &str, proxy: &Proxy) -> Result<Box<dyn S
     let status = response.status();
     if status != hyper::StatusCode::OK {
         let hint = match status.as_u16() {
-            407 => " (proxy credentials missing or wrong: give them in the proxy URL)",
+            // tinyproxy answers a wrong password with 401.
+            401 | 407 => " (proxy credentials missing or wrong: give them in the proxy URL)",
             _ => "",
         };
         return Err(Error::Proxy(format!(
