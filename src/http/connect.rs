@@ -138,6 +138,13 @@ fn about_proxy(e: Error, proxy: &Proxy) -> Error {
         Error::Dns { host, reason } => {
             Error::Proxy(format!("cannot resolve proxy host {host}: {reason}"))
         }
+        Error::Timeout {
+            after,
+            phase: Phase::Connecting(to),
+        } => Error::Timeout {
+            after,
+            phase: Phase::Connecting(format!("proxy {to}")),
+        },
         other => other,
     }
 }
