@@ -73,8 +73,8 @@ pub struct Cli {
 /// Options every check takes (accepted before or after the check name).
 #[derive(Clone, Debug, Args)]
 pub struct CommonArgs {
-    /// Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)
-    #[arg(short = 'u', long, env = "MISP_URL", global = true, value_name = "URL")]
+    /// Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)
+    #[arg(short = 'u', long, global = true, value_name = "URL")]
     pub url: Option<String>,
     /// Shorthand for --url https://HOST (as OpenNMS passes it)
     #[arg(
@@ -124,6 +124,27 @@ pub struct CommonArgs {
     /// Do not verify the server's certificate
     #[arg(long, global = true, conflicts_with = "ca_cert")]
     pub insecure: bool,
+    /// Connect to this address instead of the URL's host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host's addresses
+    #[arg(
+        short = 'I',
+        long,
+        global = true,
+        value_name = "ADDR",
+        value_delimiter = ','
+    )]
+    pub address: Vec<String>,
+    /// Connect over IPv4 only
+    #[arg(short = '4', long, global = true, conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// Connect over IPv6 only
+    #[arg(short = '6', long, global = true)]
+    pub ipv6: bool,
+    /// HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy
+    #[arg(long, global = true, value_name = "LIST")]
+    pub noproxy: Option<String>,
     /// More detail in the long output (repeatable; never shows the key)
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -351,6 +372,8 @@ pub struct Invocation {
     pub ca_cert: Option<PathBuf>,
     /// `--insecure`.
     pub insecure: bool,
+    /// How to connect: `-I`, `-4`/`-6`, the proxy.
+    pub network: crate::http::Network,
     /// `-v` count.
     pub verbose: u8,
 }
@@ -651,9 +674,14 @@ fn check_name(args: &CheckArgs) -> &'static str {
     }
 }
 
-/// The environment variables that may carry the key, read once so tests can supply them.
+/// The environment variables read (the key, the URL, proxies), read once so tests can
+/// supply them.
 #[derive(Debug, Default)]
 pub struct Env {
+    /// `MISP_URL`.
+    pub url: Option<String>,
+    /// `http_proxy` and the like.
+    pub proxy: crate::http::ProxyEnv,
     /// `MISP_KEY_FILE`.
     pub key_file: Option<OsString>,
     /// `MISP_KEY`.
@@ -663,6 +691,8 @@ pub struct Env {
 impl Env {
     fn from_process() -> Self {
         Env {
+            url: std::env::var_os("MISP_URL").map(|u| u.to_string_lossy().into_owned()),
+            proxy: crate::http::ProxyEnv::from_process(),
             key_file: std::env::var_os("MISP_KEY_FILE"),
             key: std::env::var_os("MISP_KEY"),
         }
@@ -798,6 +828,11 @@ fn build_all(a: &AllArgs, c: CommonArgs, env: &Env) -> Result<Invocation, Error>
     }
     let base = subs.iter().find_map(|s| s.base.clone());
     let key = subs.iter().find_map(|s| s.key.clone());
+    let network = subs
+        .iter()
+        .find(|s| s.base.is_some())
+        .map(|s| s.network.clone())
+        .unwrap_or_default();
     let check = Check::All { subs };
     Ok(Invocation {
         timeout: c.timeout.unwrap_or_else(|| check.default_timeout()),
@@ -809,6 +844,7 @@ fn build_all(a: &AllArgs, c: CommonArgs, env: &Env) -> Result<Invocation, Error>
         output: c.output,
         ca_cert: c.ca_cert,
         insecure: c.insecure,
+        network,
         verbose: c.verbose,
     })
 }
@@ -826,14 +862,21 @@ fn stats(kind: StatsKind, a: StatsArgs) -> Check {
 /// its cache neither needs nor reads the URL and the key (a URL given anyway is ignored).
 pub fn build(check: Check, c: CommonArgs, env: &Env) -> Result<Invocation, Error> {
     let base = if check.talks_to_misp() {
-        let url = match (&c.url, &c.hostname) {
-            (Some(u), _) => u.clone(),
-            (None, Some(h)) => format!("https://{h}"),
-            (None, None) => return Err(Error::NoUrl),
+        // The command line beats the environment; empty counts as unset (Icinga 2).
+        let env_url = env.url.as_deref().filter(|u| !u.trim().is_empty());
+        let base = match (&c.url, &c.hostname, env_url) {
+            (Some(u), _, _) => BaseUrl::parse(u),
+            (None, Some(h), _) => BaseUrl::from_host(h),
+            (None, None, Some(u)) => BaseUrl::parse(u).map_err(|e| format!("MISP_URL: {e}")),
+            (None, None, None) => return Err(Error::NoUrl),
         };
-        Some(BaseUrl::parse(&url).map_err(Error::Usage)?)
+        Some(base.map_err(Error::Usage)?)
     } else {
         None
+    };
+    let network = match &base {
+        Some(b) => network(&c, b, env)?,
+        None => crate::http::Network::default(),
     };
     let key = if check.needs_key() {
         Some(load_key(&c, env)?)
@@ -886,7 +929,37 @@ pub fn build(check: Check, c: CommonArgs, env: &Env) -> Result<Invocation, Error
         output: c.output,
         ca_cert: c.ca_cert,
         insecure: c.insecure,
+        network,
         verbose: c.verbose,
+    })
+}
+
+/// `-I`, `-4`/`-6` and the proxy for `base`.
+fn network(c: &CommonArgs, base: &BaseUrl, env: &Env) -> Result<crate::http::Network, Error> {
+    use crate::http::{Family, Network};
+    let mut addresses = Vec::new();
+    for a in &c.address {
+        let a = a.trim();
+        let bare = a.trim_start_matches('[').trim_end_matches(']');
+        let is_ip = bare.parse::<std::net::IpAddr>().is_ok();
+        if bare.is_empty() || (!is_ip && bare.contains([':', '/', '[', ']', ' '])) {
+            return Err(Error::Usage(format!(
+                "-I/--address: '{a}' is not an IP address or host name"
+            )));
+        }
+        addresses.push(bare.to_owned());
+    }
+    let proxy =
+        crate::http::choose_proxy(base, c.proxy.as_deref(), c.noproxy.as_deref(), &env.proxy)
+            .map_err(Error::Usage)?;
+    Ok(Network {
+        addresses,
+        family: match (c.ipv4, c.ipv6) {
+            (true, _) => Some(Family::V4),
+            (_, true) => Some(Family::V6),
+            _ => None,
+        },
+        proxy,
     })
 }
 

@@ -10,6 +10,8 @@ pub enum Phase {
     Resolving(String),
     /// TCP connect.
     Connecting(String),
+    /// Waiting for a proxy to open a CONNECT tunnel.
+    ProxyTunnel(String),
     /// TLS handshake.
     TlsHandshake,
     /// Request sent, no status line yet.
@@ -27,6 +29,7 @@ impl std::fmt::Display for Phase {
         match self {
             Phase::Resolving(h) => write!(f, "resolving {h}"),
             Phase::Connecting(a) => write!(f, "connecting to {a}"),
+            Phase::ProxyTunnel(p) => write!(f, "waiting for proxy {p} to open a tunnel"),
             Phase::TlsHandshake => f.write_str("in the TLS handshake"),
             Phase::ResponseHeaders => f.write_str("waiting for response headers"),
             Phase::ResponseBody => f.write_str("reading the response body"),
@@ -90,6 +93,9 @@ pub enum Error {
         /// OS error text.
         reason: String,
     },
+    /// The proxy could not be reached or refused to carry the request; the sentence names it.
+    #[error("{0}")]
+    Proxy(String),
     /// TLS handshake failed (certificate problems included).
     #[error("TLS with {host} failed: {reason}")]
     Tls {
@@ -185,6 +191,7 @@ impl Error {
             Error::Dns { .. }
             | Error::Refused { .. }
             | Error::Connect { .. }
+            | Error::Proxy(_)
             | Error::Tls { .. }
             | Error::Transport(_)
             | Error::TooLarge { .. }

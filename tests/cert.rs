@@ -54,7 +54,7 @@ fn untrusted_certificate_is_still_described() {
     let r = common::run(&["cert", "--url", &url]);
     r.expect(
         2,
-        "MISP CERT CRITICAL - certificate not trusted (unknown issuer): use --ca-cert FILE, or --insecure; certificate expires in ",
+        "MISP CERT CRITICAL - certificate not trusted (unknown issuer): use --ca-cert FILE (its CA, or the certificate itself), or --insecure; certificate expires in ",
     )
     .says("subject CN=misp-sim");
     assert!(r.perf("days").unwrap() > 300.0);
@@ -71,7 +71,10 @@ fn expired_certificate_is_critical_even_with_insecure() {
     r.expect(2, "MISP CERT CRITICAL - certificate expired ")
         .says("days ago")
         .says("issuer CN=misp-sim");
-    assert!(r.perf("days").unwrap() < -300.0, "{r:#?}");
+    let days = r.perf("days").unwrap();
+    assert!(days < -300.0, "{r:#?}");
+    // Text and perfdata give the same number of days.
+    r.says(&format!("certificate expired {} days ago", -days));
     let url = m.sim.https_url();
     let r = common::run(&["cert", "--url", &url, "--insecure", "-o", "json"]);
     assert_eq!(r.code, 2);
@@ -101,7 +104,7 @@ fn wrong_name_is_named() {
     cert(&m, &[])
         .expect(
             2,
-            "MISP CERT CRITICAL - certificate is not valid for the name 127.0.0.1; certificate expires in ",
+            "MISP CERT CRITICAL - certificate is not valid for the name 127.0.0.1: it holds misp.other.example; certificate expires in ",
         )
         .says("subject CN=misp-sim");
     let url = m.sim.https_url();
@@ -121,4 +124,46 @@ fn no_certificate_to_read() {
         .expect(2, "MISP CERT CRITICAL - TLS with 127.0.0.1 failed");
     common::run(&["cert", "--url", "https://127.0.0.1:9"])
         .expect(2, "MISP CERT CRITICAL - connection refused");
+}
+
+#[test]
+fn self_signed_ca_certificate_given_with_ca_cert_is_ok() {
+    let m = Misp::with(SimOptions {
+        tls_ca: true,
+        ..SimOptions::default()
+    });
+    cert(&m, &[])
+        .expect(0, "MISP CERT OK - certificate expires in ")
+        .says("subject CN=misp-sim");
+    let url = m.sim.https_url();
+    common::run(&["cert", "--url", &url])
+        .expect(2, "MISP CERT CRITICAL - certificate not trusted: the server presents a CA certificate (CA:TRUE) as its own; use --ca-cert FILE")
+        .says("expires in ");
+}
+
+#[test]
+fn short_lived_intermediate_is_judged_and_named() {
+    let m = Misp::with(SimOptions {
+        tls_intermediate_days: Some(4),
+        ..SimOptions::default()
+    });
+    let r = cert(&m, &[]);
+    r.expect(
+        2,
+        "MISP CERT CRITICAL - chain certificate 1 (CN=misp-sim intermediate) expires in 4 days (",
+    )
+    .says("subject CN=misp-sim, issuer CN=misp-sim intermediate");
+    assert_eq!(r.perf("days"), Some(4.0), "{r:#?}");
+    assert!(
+        r.stdout.contains(
+            "\nchain 1: CN=misp-sim intermediate (issuer CN=misp-sim root), expires in 4 days"
+        ),
+        "{r:#?}"
+    );
+    // A long-lived chain is judged by the server's own certificate, as before.
+    let long = Misp::with(SimOptions {
+        tls_intermediate_days: Some(4000),
+        ..SimOptions::default()
+    });
+    cert(&long, &[]).expect(0, "MISP CERT OK - certificate expires in ");
 }

@@ -309,7 +309,15 @@ fn icinga2_daemon_runs_the_shipped_commands_against_misp() {
         eprintln!("icinga2 not installed (apt-get install icinga2): skipped");
         return;
     }
-    let m = Misp::start();
+    // A name no resolver knows: only --address can reach it.
+    let m = Misp::with(misp_sim::SimOptions {
+        tls_names: vec![
+            "localhost".into(),
+            "127.0.0.1".into(),
+            "misp-by-address.test".into(),
+        ],
+        ..misp_sim::SimOptions::default()
+    });
     let site = Site::new(&m);
     let d = tempfile::tempdir().unwrap();
     icinga_dirs(d.path());
@@ -355,6 +363,13 @@ object Service "misp-latency" {{
   vars.misp_latency_key_file = ""
   vars.misp_key = "{literal_key}"
   vars.misp_latency_critical = "5s"
+}}
+/* Known by its IP address: the URL names MISP for the certificate, --address connects. */
+object Service "misp-login-by-address" {{
+  import "fast"; host_name = "misp"; check_command = "misp_login"
+  vars.misp_url = "https://misp-by-address.test:{https_port}"
+  vars.misp_address = "127.0.0.1"
+  vars.misp_login_verbose = true
 }}
 "#,
         https_port = m.sim.https_port(),
@@ -409,6 +424,7 @@ object Service "misp-latency" {{
             ("misp-login", "OK"),
             ("misp-workers", "OK"),
             ("misp-latency", "OK"),
+            ("misp-login-by-address", "OK"),
         ],
         read,
         &icinga_log,

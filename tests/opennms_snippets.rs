@@ -231,6 +231,7 @@ fn every_service_has_its_monitor_and_its_own_rrd() {
         "MISP-Login",
         "MISP-Login-Exec",
         "MISP-REST",
+        "MISP-REST-Address",
         "MISP-REST-Slow",
         "MISP-Workers",
         "MISP-Workers-Heal",
@@ -271,7 +272,9 @@ fn exec_command_lines_run_check_misp_as_opennms_would() {
     // The install layout the snippets assume, under a temp dir.
     let scripts = dir.path().join("monitoring-scripts");
     std::fs::create_dir(&scripts).unwrap();
-    let host = format!("127.0.0.1:{}", m.sim.https_port());
+    // The node label names MISP as its certificate does; the interface has an address.
+    let host = format!("localhost:{}", m.sim.https_port());
+    let ipaddr = "127.0.0.1";
     let key = m.path("key");
     let ca = m.path("ca.pem");
 
@@ -326,7 +329,7 @@ fn exec_command_lines_run_check_misp_as_opennms_would() {
         }
         let timeout_ms: u64 = s.param("timeout").unwrap().parse().unwrap();
         let substituted = args
-            .replace("${ipaddr}", &host)
+            .replace("${ipaddr}", ipaddr)
             .replace("${nodelabel}", &host)
             .replace("${timeoutsec}", &(timeout_ms / 1000).to_string())
             .replace("${timeout}", &timeout_ms.to_string())

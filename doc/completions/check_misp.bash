@@ -62,7 +62,7 @@ _check_misp() {
 
     case "${cmd}" in
         check_misp)
-            opts="-u -H -k -t -w -c -o -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version login events latency workers heal jobs stats users diagnostics version heartbeat cert all"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version login events latency workers heal jobs stats users diagnostics version heartbeat cert all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,6 +136,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -144,7 +160,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__all)
-            opts="-u -H -k -t -w -c -o -v -h -V --only --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --only --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -222,6 +238,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -230,7 +262,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__cert)
-            opts="-u -H -k -t -w -c -o -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,6 +336,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -312,7 +360,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__diagnostics)
-            opts="-u -H -k -t -w -c -o -v -h -V --ignore --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --ignore --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +438,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -398,7 +462,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__events)
-            opts="-u -H -k -t -w -c -o -v -h -V --limit --min-events --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --limit --min-events --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,6 +544,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -488,7 +568,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__heal)
-            opts="-u -H -k -t -w -c -o -v -h -V --cooldown --state-file --settle --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cooldown --state-file --settle --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -578,6 +658,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -586,7 +682,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__heartbeat)
-            opts="-u -H -k -t -w -c -o -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -660,6 +756,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -668,7 +780,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__jobs)
-            opts="-u -H -k -t -w -c -o -v -h -V --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -746,6 +858,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -754,7 +882,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__latency)
-            opts="-u -H -k -t -w -c -o -v -h -V --path --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --path --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -832,6 +960,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -840,7 +984,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__login)
-            opts="-u -H -k -t -w -c -o -v -h -V --expect-status --expect-text --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --expect-status --expect-text --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -922,6 +1066,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -930,7 +1090,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__stats)
-            opts="-u -H -k -t -w -c -o -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1009,6 +1169,22 @@ _check_misp() {
                     return 0
                     ;;
                 --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1020,7 +1196,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__users)
-            opts="-u -H -k -t -w -c -o -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1102,6 +1278,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1110,7 +1302,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__version)
-            opts="-u -H -k -t -w -c -o -v -h -V --min-version --min-version-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --min-version --min-version-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1192,6 +1384,22 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1200,7 +1408,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__workers)
-            opts="-u -H -k -t -w -c -o -v -h -V --restart-dead-workers --cooldown --state-file --settle --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --restart-dead-workers --cooldown --state-file --settle --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1287,6 +1495,22 @@ _check_misp() {
                     return 0
                     ;;
                 --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_check_misp_global_optspecs
-    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= ca-cert= insecure v/verbose h/help V/version
+    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= ca-cert= insecure I/address= 4/ipv4 6/ipv6 proxy= noproxy= v/verbose h/help V/version
 end
 
 function __fish_check_misp_needs_command
@@ -24,7 +24,7 @@ function __fish_check_misp_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c check_misp -n "__fish_check_misp_needs_command" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_needs_command" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_needs_command" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -41,7 +41,12 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_needs_command" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_needs_command" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_needs_command" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_needs_command" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_needs_command" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_needs_command" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_needs_command" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_needs_command" -s V -l version -d 'Print version'
@@ -60,7 +65,7 @@ complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "cert" -d 'Day
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "all" -d 'Several checks at once, concurrently, one line each (--only CHECK,CHECK,...)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l expect-status -d 'Acceptable HTTP statuses: codes and ranges, comma-separated' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l expect-text -d 'Text the page must contain' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -77,13 +82,18 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l limit -d 'Events to ask for (the index page size)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l min-events -d 'CRITICAL when fewer events match' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -100,12 +110,17 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l path -d 'REST path to time instead of the events index' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -122,7 +137,12 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s V -l version -d 'Print version'
@@ -130,7 +150,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l cooldo
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l state-file -d 'Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l settle -d 'Wait this long after a restart before re-checking' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l ignore-queue -d 'Leave this queue out of the judgement (repeatable or comma-separated)' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -147,8 +167,13 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l restart-dead-workers -d 'Restart dead workers when (and only when) some are dead; same as the heal check'
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s V -l version -d 'Print version'
@@ -156,7 +181,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l cooldown 
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l state-file -d 'Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l settle -d 'Wait this long after a restart before re-checking' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l ignore-queue -d 'Leave this queue out of the judgement (repeatable or comma-separated)' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -173,12 +198,17 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l ignore-queue -d 'Leave this queue out of the sum (repeatable or comma-separated)' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -195,13 +225,18 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l cache-file -d 'Answer from this cache file (written by `stats --update-cache`)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l max-age -d 'Oldest cache accepted' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -218,14 +253,19 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l update-cache -d 'Fetch the statistics and rewrite the cache file (for cron)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l cache-file -d 'Answer from this cache file (written by `stats --update-cache`)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l max-age -d 'Oldest cache accepted' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -242,13 +282,18 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l update-cache -d 'Fetch the statistics and rewrite the cache file (for cron)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l ignore -d 'Leave these findings out of the judgement (repeatable or comma-separated): background_jobs, redis, db_schema, version, writeable_dirs, writeable_files, modules, settings' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -265,13 +310,18 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l min-version -d 'WARNING when MISP is older than this release (e.g. 2.4.194)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l min-version-critical -d 'CRITICAL when MISP is older than this release' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -288,11 +338,16 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s V -l version -d 'Print version'
-complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -309,11 +364,16 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s V -l version -d 'Print version'
-complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -330,12 +390,17 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l only -d 'Run only these checks (repeatable or comma-separated) [default: all but heal; cert only for https://]' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
@@ -352,7 +417,12 @@ json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
 cacti\t'name:value pairs on one line (Cacti data input)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s V -l version -d 'Print version'

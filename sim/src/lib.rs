@@ -81,6 +81,11 @@ pub struct SimOptions {
     pub tls_names: Vec<String>,
     /// Make the certificate's validity lie entirely in the past.
     pub tls_expired: bool,
+    /// Mark the self-signed certificate CA:TRUE, as `openssl req -x509` does.
+    pub tls_ca: bool,
+    /// Sign the certificate by an intermediate CA that expires in this many days, itself
+    /// signed by a root; the chain is served and [`Sim::ca_pem`] is the root.
+    pub tls_intermediate_days: Option<u32>,
     /// Number of events in the event index (default 12).
     pub events: u32,
 }
@@ -97,6 +102,8 @@ impl Default for SimOptions {
             revive_delay: Duration::from_millis(300),
             tls_names: vec!["localhost".to_string(), "127.0.0.1".to_string()],
             tls_expired: false,
+            tls_ca: false,
+            tls_intermediate_days: None,
             events: 12,
         }
     }
@@ -213,7 +220,8 @@ fn other(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-/// A fresh self-signed certificate for `names`, as (PEM, rustls config).
+/// A fresh certificate for `names` as (PEM to trust, rustls config): self-signed, or
+/// behind an intermediate when asked.
 fn make_tls(opts: &SimOptions) -> io::Result<(String, rustls::ServerConfig)> {
     use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     let mut params = rcgen::CertificateParams::new(opts.tls_names.clone()).map_err(other)?;
@@ -221,10 +229,10 @@ fn make_tls(opts: &SimOptions) -> io::Result<(String, rustls::ServerConfig)> {
         .distinguished_name
         .push(rcgen::DnType::CommonName, "misp-sim");
     // From last year to two years ahead: valid today and far from any expiry warning.
-    let year = 1970
-        + SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() / 31_556_952) as i32;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let year = 1970 + (now / 31_556_952) as i32;
     let (from, to) = if opts.tls_expired {
         (year - 3, year - 2)
     } else {
@@ -232,17 +240,44 @@ fn make_tls(opts: &SimOptions) -> io::Result<(String, rustls::ServerConfig)> {
     };
     params.not_before = rcgen::date_time_ymd(from, 1, 1);
     params.not_after = rcgen::date_time_ymd(to, 1, 1);
+    if opts.tls_ca {
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    }
     let key = rcgen::KeyPair::generate().map_err(other)?;
-    let cert = params.self_signed(&key).map_err(other)?;
+    let (chain, trusted) = match opts.tls_intermediate_days {
+        None => {
+            let cert = params.self_signed(&key).map_err(other)?;
+            (vec![cert.der().clone()], cert.pem())
+        }
+        Some(days) => {
+            let ca = |cn: &str| -> io::Result<rcgen::CertificateParams> {
+                let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(other)?;
+                p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+                p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+                p.not_before = rcgen::date_time_ymd(year - 1, 1, 1);
+                p.not_after = rcgen::date_time_ymd(year + 5, 1, 1);
+                Ok(p)
+            };
+            let root_key = rcgen::KeyPair::generate().map_err(other)?;
+            let root = ca("misp-sim root")?.self_signed(&root_key).map_err(other)?;
+            let mut mid = ca("misp-sim intermediate")?;
+            let end = now + u64::from(days) * 86_400 + 3_600;
+            mid.not_after = rcgen::date_time_ymd(1970, 1, 1) + Duration::from_secs(end);
+            let mid_key = rcgen::KeyPair::generate().map_err(other)?;
+            let mid = mid.signed_by(&mid_key, &root, &root_key).map_err(other)?;
+            let cert = params.signed_by(&key, &mid, &mid_key).map_err(other)?;
+            (vec![cert.der().clone(), mid.der().clone()], root.pem())
+        }
+    };
     let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(other)?
         .with_no_client_auth()
-        .with_single_cert(vec![cert.der().clone()], der)
+        .with_single_cert(chain, der)
         .map_err(other)?;
-    Ok((cert.pem(), config))
+    Ok((trusted, config))
 }
 
 impl Sim {

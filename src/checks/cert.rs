@@ -8,16 +8,16 @@
 //! as CRITICAL beside the dates, since every client of MISP fails the same way. With
 //! `--insecure` only the dates are judged.
 //!
-//! X.509 is parsed with `x509-parser` (rusticata): pure Rust, zero-copy, widely used and
-//! maintained, and it exposes the subject, issuer, SANs and validity that rustls' own
-//! verifier (webpki) keeps private.
+//! The whole chain the server sends is judged by its earliest expiry: an intermediate that
+//! runs out next week breaks every client next week, however long the server's own
+//! certificate lasts.
 
 use crate::error::Error;
+use crate::http::x509::{date, CertFacts};
 use crate::http::{self, Client};
 use crate::outcome::{Metric, Outcome, State, Thresholds};
 use rustls::pki_types::CertificateDer;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use x509_parser::extensions::GeneralName;
 
 const DAY: i64 = 86_400;
 
@@ -37,7 +37,8 @@ pub async fn run(
                 Some(http::tls_config(None, true)?),
                 client.deadline(),
                 timeout,
-            );
+            )
+            .with_network(client.network().clone());
             // Whatever stops the inspection (a server that does not speak TLS at all) is
             // better described by the first failure.
             match inspector.peer_certificates().await {
@@ -59,69 +60,15 @@ pub async fn run(
     })
 }
 
-/// What is judged of one certificate.
-#[derive(Debug)]
-struct Facts {
-    subject: String,
-    issuer: String,
-    not_before: i64,
-    not_after: i64,
-    names: Vec<String>,
-}
-
-fn facts(der: &CertificateDer<'_>) -> Result<Facts, String> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref())
-        .map_err(|e| format!("the server's certificate is not valid X.509 ({e})"))?;
-    let names = match cert.subject_alternative_name() {
-        Ok(Some(san)) => san
-            .value
-            .general_names
-            .iter()
-            .filter_map(|n| match n {
-                GeneralName::DNSName(d) => Some((*d).to_owned()),
-                GeneralName::IPAddress(b) => ip_text(b),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let blank = |s: String| if s.is_empty() { "(empty)".into() } else { s };
-    Ok(Facts {
-        subject: blank(cert.subject().to_string()),
-        issuer: blank(cert.issuer().to_string()),
-        not_before: cert.validity().not_before.timestamp(),
-        not_after: cert.validity().not_after.timestamp(),
-        names,
-    })
-}
-
-fn ip_text(b: &[u8]) -> Option<String> {
-    match b.len() {
-        4 => <[u8; 4]>::try_from(b)
-            .ok()
-            .map(|a| std::net::Ipv4Addr::from(a).to_string()),
-        16 => <[u8; 16]>::try_from(b)
-            .ok()
-            .map(|a| std::net::Ipv6Addr::from(a).to_string()),
-        _ => None,
-    }
-}
-
-/// A UNIX time as RFC 3339 (`2027-01-01T00:00:00Z`).
-fn date(ts: i64) -> String {
-    u64::try_from(ts)
-        .map(|s| humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(s)).to_string())
-        .unwrap_or_else(|_| format!("{ts} (UNIX time)"))
-}
-
 /// Whole days from `now` until `ts`, rounded down (a certificate with 6.9 days left has 6).
 fn days_until(ts: i64, now: i64) -> i64 {
     (ts - now).div_euclid(DAY)
 }
 
-/// `-w`/`-c` on the whole days left on the server's own certificate (the first of the
-/// chain, as check_curl `-C` judges it); expired, not yet valid or untrusted is CRITICAL.
-/// Fails, with the reason, when there is no readable certificate.
+/// `-w`/`-c` on the whole days left until the earliest expiry in the chain the server
+/// sent (its own certificate unless an intermediate ends sooner, which is then named);
+/// expired, not yet valid or untrusted is CRITICAL. Fails, with the reason, when there is
+/// no readable certificate.
 pub fn judge(
     chain: &[CertificateDer<'_>],
     untrusted: Option<&str>,
@@ -129,28 +76,61 @@ pub fn judge(
     t: &Thresholds,
 ) -> Result<Outcome, String> {
     let host_cert = chain.first().ok_or("the server presented no certificate")?;
-    let leaf = facts(host_cert)?;
+    let leaf = CertFacts::of(host_cert)?;
     let now = now
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let days = days_until(leaf.not_after, now);
+    let others: Vec<Result<CertFacts, String>> = chain.iter().skip(1).map(CertFacts::of).collect();
+    // The first to expire; the server's own on a tie.
+    let (first, position) = others
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.as_ref().ok().map(|f| (f, i + 1)))
+        .fold((&leaf, 0), |best, (f, i)| {
+            if f.not_after < best.0.not_after {
+                (f, i)
+            } else {
+                best
+            }
+        });
+    let days = days_until(first.not_after, now);
     let mut state = t.evaluate(days as f64);
     let mut problems = Vec::new();
-    let when = if leaf.not_after <= now {
-        state = State::Critical;
-        let ago = days_until(now, leaf.not_after);
-        format!("expired {ago} days ago ({})", date(leaf.not_after))
+    let which = if position == 0 {
+        "certificate".to_owned()
     } else {
-        format!("expires in {days} days ({})", date(leaf.not_after))
+        format!("chain certificate {position} ({})", first.subject)
     };
-    if leaf.not_before > now {
+    let when = if first.not_after <= now {
         state = State::Critical;
-        problems.push(format!("not valid before {}", date(leaf.not_before)));
+        // The same number as the perfdata, so text and graph never disagree.
+        format!(
+            "{which} expired {} days ago ({})",
+            -days,
+            date(first.not_after)
+        )
+    } else {
+        format!("{which} expires in {days} days ({})", date(first.not_after))
+    };
+    if let Some(f) = std::iter::once(&leaf)
+        .chain(others.iter().filter_map(|f| f.as_ref().ok()))
+        .find(|f| f.not_before > now)
+    {
+        state = State::Critical;
+        problems.push(format!(
+            "{} not valid before {}",
+            if std::ptr::eq(f, &leaf) {
+                "certificate".to_owned()
+            } else {
+                format!("chain certificate {}", f.subject)
+            },
+            date(f.not_before)
+        ));
     }
     if let Some(reason) = untrusted {
         state = State::Critical;
-        // The expiry is already said, in days.
-        if !reason.contains("expired") {
+        // Dates are already said, in days.
+        if !reason.contains("expired") && !reason.contains("not valid before") {
             problems.push(reason.to_owned());
         }
     }
@@ -163,7 +143,7 @@ pub fn judge(
         "cert",
         state,
         format!(
-            "{problems}certificate {when}, subject {}, issuer {}",
+            "{problems}{when}, subject {}, issuer {}",
             leaf.subject, leaf.issuer
         ),
     );
@@ -172,20 +152,21 @@ pub fn judge(
         date(leaf.not_before),
         date(leaf.not_after)
     ));
-    if !leaf.names.is_empty() {
+    if !leaf.host_names().is_empty() {
         out.details
-            .push(format!("names: {}", leaf.names.join(", ")));
+            .push(format!("names: {}", leaf.host_names().join(", ")));
     }
-    for (i, der) in chain.iter().enumerate().skip(1) {
-        match facts(der) {
+    for (i, f) in others.iter().enumerate() {
+        match f {
             Ok(f) => out.details.push(format!(
-                "chain {i}: {} (issuer {}), expires in {} days ({})",
+                "chain {}: {} (issuer {}), expires in {} days ({})",
+                i + 1,
                 f.subject,
                 f.issuer,
                 days_until(f.not_after, now),
                 date(f.not_after)
             )),
-            Err(e) => out.details.push(format!("chain {i}: {e}")),
+            Err(e) => out.details.push(format!("chain {}: {e}", i + 1)),
         }
     }
     if t.warn.is_none() && t.crit.is_none() {
@@ -272,7 +253,7 @@ mod tests {
         let c = [cert((2025, 1, 1), (2027, 1, 1))];
         let o = judge(
             &c,
-            Some("certificate not trusted (unknown issuer): use --ca-cert FILE, or --insecure"),
+            Some("certificate not trusted (unknown issuer): use --ca-cert FILE (its CA, or the certificate itself), or --insecure"),
             at(2025, 6, 1),
             &defaults(),
         )
@@ -284,6 +265,57 @@ mod tests {
         assert!(o.summary.contains("expires in 579 days"), "{}", o.summary);
         let o = judge(&c, None, at(2024, 6, 1), &defaults()).unwrap();
         assert_eq!(o.state, State::Critical);
-        assert!(o.summary.starts_with("not valid before 2025-01-01"));
+        assert!(o
+            .summary
+            .starts_with("certificate not valid before 2025-01-01"));
+    }
+
+    #[test]
+    fn expired_text_and_perfdata_agree() {
+        let c = [cert((2020, 1, 1), (2021, 1, 1))];
+        // 698 days and 9 hours after the expiry.
+        let now = at(2022, 11, 30) + Duration::from_secs(9 * 3600);
+        let o = judge(&c, None, now, &defaults()).unwrap();
+        let days = o.metric("days").unwrap();
+        assert_eq!(days, -699.0);
+        assert!(
+            o.summary.starts_with("certificate expired 699 days ago"),
+            "{}",
+            o.summary
+        );
+    }
+
+    #[test]
+    fn earliest_expiry_of_the_chain_is_judged_and_named() {
+        let root_key = rcgen::KeyPair::generate().unwrap();
+        let mut root = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        root.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        root.distinguished_name
+            .push(rcgen::DnType::CommonName, "Root");
+        let root = root.self_signed(&root_key).unwrap();
+        let mid_key = rcgen::KeyPair::generate().unwrap();
+        let mut mid = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        mid.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        mid.distinguished_name
+            .push(rcgen::DnType::CommonName, "Short Intermediate");
+        mid.not_before = rcgen::date_time_ymd(2025, 1, 1);
+        mid.not_after = rcgen::date_time_ymd(2025, 6, 5);
+        let mid = mid.signed_by(&mid_key, &root, &root_key).unwrap();
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let mut leaf = rcgen::CertificateParams::new(vec!["misp.example.org".into()]).unwrap();
+        leaf.distinguished_name
+            .push(rcgen::DnType::CommonName, "misp.example.org");
+        leaf.not_before = rcgen::date_time_ymd(2025, 1, 1);
+        leaf.not_after = rcgen::date_time_ymd(2026, 1, 1);
+        let leaf = leaf.signed_by(&leaf_key, &mid, &mid_key).unwrap();
+        let chain = [leaf.der().clone(), mid.der().clone()];
+        let o = judge(&chain, None, at(2025, 6, 1), &defaults()).unwrap();
+        assert_eq!((o.state, o.metric("days")), (State::Critical, Some(4.0)));
+        assert_eq!(
+            o.summary,
+            "chain certificate 1 (CN=Short Intermediate) expires in 4 days (2025-06-05T00:00:00Z), subject CN=misp.example.org, issuer CN=Short Intermediate"
+        );
+        let only_leaf = judge(&chain[..1], None, at(2025, 6, 1), &defaults()).unwrap();
+        assert_eq!(only_leaf.state, State::Ok);
     }
 }

@@ -25,11 +25,16 @@ pub async fn run(
 pub fn judge(timings: &Timings, t: &Thresholds, timeout: Duration) -> Outcome {
     let total = timings.total.as_secs_f64();
     let max = timeout.as_secs_f64();
+    // Through a proxy, connect is to the proxy and the tunnel is its own phase.
+    let (to, tunnel) = match timings.proxy {
+        Some(p) => (" to the proxy", format!(", proxy {}", secs(p))),
+        None => ("", String::new()),
+    };
     let mut out = Outcome::new(
         "latency",
         t.evaluate(total),
         format!(
-            "REST answered in {} (connect {}, TLS {}, first byte {})",
+            "REST answered in {} (connect{to} {}{tunnel}, TLS {}, first byte {})",
             secs(timings.total),
             secs(timings.connect),
             secs(timings.tls),
@@ -44,5 +49,11 @@ pub fn judge(timings: &Timings, t: &Thresholds, timeout: Duration) -> Outcome {
             .with_thresholds(t)
             .with_max(max),
     ];
+    if let Some(p) = timings.proxy {
+        out.metrics.insert(
+            1,
+            Metric::seconds("time_proxy", p.as_secs_f64()).with_max(max),
+        );
+    }
     out
 }

@@ -94,13 +94,10 @@ pub fn client(inv: &Invocation, deadline: Instant) -> Result<Client, Error> {
     } else {
         None
     };
-    Ok(Client::new(
-        base,
-        inv.key.clone(),
-        tls,
-        deadline,
-        inv.timeout,
-    ))
+    Ok(
+        Client::new(base, inv.key.clone(), tls, deadline, inv.timeout)
+            .with_network(inv.network.clone()),
+    )
 }
 
 /// The outcome of a check that failed: the error's state and its one-line message.

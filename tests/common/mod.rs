@@ -85,6 +85,19 @@ pub fn run_with(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env_remove("MISP_KEY")
         .env_remove("MISP_KEY_FILE")
         .stdin(Stdio::null());
+    // Hermetic: no proxy of the machine running the tests.
+    for proxy in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(proxy);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }

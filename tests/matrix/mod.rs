@@ -279,7 +279,7 @@ pub fn build(name: &str, key: &str) -> Case {
             let m = misp(key);
             let a = workers(&m, &m.sim.https_url(), &[]);
             let cause =
-                "certificate not trusted (unknown issuer): use --ca-cert FILE, or --insecure";
+                "certificate not trusted (unknown issuer): use --ca-cert FILE (its CA, or the certificate itself), or --insecure";
             let mut c = Case::new(m, a, 2, CRIT, cause.into());
             // The request (and so the key) never went over the unverified connection.
             c.after = Some(Box::new(|m: &Misp| {

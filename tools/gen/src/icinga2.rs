@@ -23,11 +23,14 @@ const LEFT_OUT: [&str; 7] = [
 ];
 
 /// Per-command variables that fall back to a host-level one, shared by all commands.
-const SHARED: [(&str, &str); 4] = [
+const SHARED: [(&str, &str); 7] = [
     ("url", "$misp_url$"),
     ("hostname", "$address$"),
     ("ca_cert", "$misp_ca_cert$"),
     ("insecure", "$misp_insecure$"),
+    ("address", "$misp_address$"),
+    ("proxy", "$misp_proxy$"),
+    ("noproxy", "$misp_noproxy$"),
 ];
 
 /// The whole file.
@@ -58,6 +61,10 @@ const HEADER: &str = r#"/*
  *   vars.misp_key_file = "/etc/icinga2/misp.key"   // API key file, readable by icinga only
  *   vars.misp_url = "https://misp.example.org"     // optional: default https://<address>
  *   vars.misp_ca_cert = "/etc/icinga2/misp-ca.pem" // optional: a private CA
+ *   vars.misp_address = "$address$"                // optional, with misp_url naming MISP:
+ *                                                  // connect to the host's IP address
+ *   vars.misp_proxy = "http://proxy.example:3128"  // optional: an HTTP proxy (Director
+ *   vars.misp_noproxy = ".example.org"             // cannot set http_proxy for a plugin)
  * Each command's own variables, misp_<check>_<option>, override these per service. The
  * key reaches check_misp through the environment (MISP_KEY_FILE, or the key itself in
  * MISP_KEY from vars.misp_key), never on the command line.
