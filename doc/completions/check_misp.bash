@@ -160,13 +160,17 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__all)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --only --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --only --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-workers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -568,7 +572,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__heal)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cooldown --state-file --settle --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -587,6 +591,10 @@ _check_misp() {
                     return 0
                     ;;
                 --ignore-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-workers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1408,7 +1416,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__workers)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --restart-dead-workers --cooldown --state-file --settle --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --restart-dead-workers --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1427,6 +1435,10 @@ _check_misp() {
                     return 0
                     ;;
                 --ignore-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-workers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

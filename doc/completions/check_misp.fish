@@ -150,6 +150,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l cooldo
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l state-file -d 'Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l settle -d 'Wait this long after a restart before re-checking' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l ignore-queue -d 'Leave this queue out of the judgement (repeatable or comma-separated)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l min-workers -d 'Live workers expected: N for every queue, QUEUE=N for one (e.g. 5,update=1); fewer count as dead' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
@@ -181,6 +182,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l cooldown 
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l state-file -d 'Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l settle -d 'Wait this long after a restart before re-checking' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l ignore-queue -d 'Leave this queue out of the judgement (repeatable or comma-separated)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l min-workers -d 'Live workers expected: N for every queue, QUEUE=N for one (e.g. 5,update=1); fewer count as dead' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
@@ -400,6 +402,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s v -l verb
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l only -d 'Run only these checks (repeatable or comma-separated) [default: all but heal; cert only for https://]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l min-workers -d 'Live workers expected, for workers and heal: N for every queue, QUEUE=N for one' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
