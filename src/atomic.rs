@@ -53,7 +53,9 @@ pub fn write_mode(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 /// quoting) to the OS error it saw; the step already names the place, so that is cut.
 fn named(what: &str, e: io::Error) -> io::Error {
     let text = e.to_string();
-    let cause = text.split_once(" at path ").map_or(text.as_str(), |(c, _)| c);
+    let cause = text
+        .split_once(" at path ")
+        .map_or(text.as_str(), |(c, _)| c);
     io::Error::new(e.kind(), format!("cannot {what}: {cause}"))
 }
 

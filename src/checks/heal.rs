@@ -191,11 +191,15 @@ async fn claim(
     };
     let lock = {
         use std::os::unix::fs::OpenOptionsExt;
+        // A link planted in a shared state directory would have a root poller create or
+        // open any file it points to.
+        let no_follow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
         fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .mode(0o600)
+            .custom_flags(no_follow)
             .open(&lock_path)
             .map_err(|e| file_err("open the heal lock", e))?
     };
@@ -220,7 +224,24 @@ async fn claim(
         Ok(bytes) => match serde_json::from_slice::<HealState>(&bytes) {
             Ok(state) => {
                 let ago = now.saturating_sub(state.last_restart);
-                if state.url == identity && ago < cooldown.as_secs() {
+                let recorded = UNIX_EPOCH.checked_add(Duration::from_secs(state.last_restart));
+                let now_t = UNIX_EPOCH + Duration::from_secs(now);
+                // A restart "in the future" never happened: honouring it would block
+                // healing until then (a clock stepped back, or a hand-edited file).
+                let future = match recorded {
+                    Some(t) => super::in_future(t, now_t).is_some(),
+                    None => true,
+                };
+                if future {
+                    note = Some(format!(
+                        "state file {} records a restart in the future ({}): ignored",
+                        path.display(),
+                        recorded.map_or_else(
+                            || format!("Unix time {}", state.last_restart),
+                            super::utc
+                        )
+                    ));
+                } else if state.url == identity && ago < cooldown.as_secs() {
                     return Ok(Claim::CoolingDown {
                         ago: Duration::from_secs(ago),
                     });
@@ -256,19 +277,27 @@ async fn claim(
 /// `/var/tmp/check_misp-<uid>/heal-<hash of the URL>.json`, the directory private to the
 /// user (and refused if someone else owns it, so no other user can plant a link there).
 fn default_state_path(identity: &str) -> Result<PathBuf, String> {
+    state_path_in(Path::new("/var/tmp"), identity)
+}
+
+fn state_path_in(base: &Path, identity: &str) -> Result<PathBuf, String> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-    let uid = fs::metadata("/proc/self").map(|m| m.uid()).ok();
-    let dir = match uid {
-        Some(uid) => PathBuf::from(format!("/var/tmp/check_misp-{uid}")),
-        None => PathBuf::from("/var/tmp/check_misp"),
-    };
-    let _ = fs::DirBuilder::new()
+    let uid = rustix::process::getuid().as_raw();
+    let dir = base.join(format!("check_misp-{uid}"));
+    let created = fs::DirBuilder::new()
         .mode(0o700)
         .recursive(true)
         .create(&dir);
-    let meta = fs::symlink_metadata(&dir)
-        .map_err(|e| format!("cannot create state directory {}: {e}", dir.display()))?;
-    if !meta.is_dir() || uid.is_some_and(|u| meta.uid() != u) {
+    // mkdir's own error says why (read-only file system, permission denied); the lookup
+    // after it would only say that the directory is not there.
+    let meta = fs::symlink_metadata(&dir).map_err(|lookup| {
+        format!(
+            "cannot create state directory {}: {}; use --state-file",
+            dir.display(),
+            created.err().unwrap_or(lookup)
+        )
+    })?;
+    if !meta.is_dir() || meta.uid() != uid {
         return Err(format!(
             "state directory {} is not a directory owned by this user; use --state-file",
             dir.display()
@@ -318,6 +347,38 @@ mod tests {
         let not = judge_after(&table(false), &table(false), &t);
         assert_eq!(not.state, State::Critical);
         assert!(not.summary.starts_with("not healed:"), "{}", not.summary);
+    }
+
+    /// The error is mkdir's, not the "No such file or directory" of the lookup after it.
+    /// As root nearly everything is writable; /sys refuses new directories to anyone.
+    #[test]
+    fn state_directory_errors_carry_the_os_cause() {
+        let uid = rustix::process::getuid().as_raw();
+        let base = Path::new("/sys");
+        let why = fs::create_dir(base.join(format!("check_misp-{uid}"))).unwrap_err();
+        assert_ne!(why.kind(), std::io::ErrorKind::NotFound, "{why}");
+        let e = state_path_in(base, "https://misp").unwrap_err();
+        assert_eq!(
+            e,
+            format!("cannot create state directory /sys/check_misp-{uid}: {why}; use --state-file")
+        );
+        // Under a regular file: "Not a directory", from mkdir too.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        fs::write(&file, b"").unwrap();
+        let e = state_path_in(&file, "https://misp").unwrap_err();
+        assert!(
+            e.ends_with(": Not a directory (os error 20); use --state-file"),
+            "{e}"
+        );
+        // A usable base: the private directory is made, mode 0700.
+        let p = state_path_in(dir.path(), "https://misp").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(p.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
     }
 
     #[test]

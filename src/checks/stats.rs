@@ -218,16 +218,12 @@ pub fn parse_cache(bytes: &[u8]) -> Result<(Statistics, Option<SystemTime>), Str
     }
     let count = |key: &str| -> Result<u64, String> {
         let field = v.get(key).ok_or_else(|| format!("no \"{key}\""))?;
-        misp::number(field).ok_or_else(|| {
-            if field.as_i64() == Some(-1) || field.as_str().map(str::trim) == Some("-1") {
-                format!("\"{key}\" is -1: the writer recorded a failed update")
-            } else {
-                format!(
-                    "\"{key}\" is not a count: {}",
-                    misp::one_line(&field.to_string(), 40)
-                )
-            }
-        })
+        if field.as_i64() == Some(-1) || field.as_str().map(str::trim) == Some("-1") {
+            return Err(format!(
+                "\"{key}\" is -1: the writer recorded a failed update"
+            ));
+        }
+        misp::count(field, &format!("\"{key}\""))
     };
     let stats = Statistics {
         events_month: count("events")?,
