@@ -719,7 +719,7 @@ fn check_of(args: CheckArgs) -> Result<Check, Error> {
 
 fn min_version(text: Option<&str>, option: &str) -> Result<Option<MispVersion>, Error> {
     text.map(|t| {
-        MispVersion::parse(t).ok_or_else(|| {
+        MispVersion::parse_bound(t).ok_or_else(|| {
             Error::Usage(format!(
                 "{option}: '{t}' is not a MISP version like 2.4.194"
             ))
