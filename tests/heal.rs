@@ -3,6 +3,7 @@
 mod common;
 use common::Misp;
 use misp_sim::{SimOptions, WorkerMode};
+use std::os::unix::fs::FileTypeExt;
 
 const RESTART: &str = "POST /servers/restartDeadWorkers";
 
@@ -174,11 +175,24 @@ fn planted_link_at_the_lock_is_not_followed() {
     assert_eq!(m.sim.count(RESTART), 0);
 }
 
-/// The state directory is refused with the OS error of the call that failed.
+/// The state directory is refused with the OS error of the call that failed; a state
+/// "file" that is a FIFO or a device is neither read (it would block or never end) nor
+/// renamed over.
 #[test]
 fn unusable_state_file_names_the_os_error() {
     let m = Misp::start();
     m.sim.kill_queue("email");
+    let fifo = m.path("fifo");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        fifo.as_str(),
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+    m.http("heal", &["--state-file", &fifo, "--settle", "1s", "-t", "2s"])
+        .expect(2, "MISP HEAL CRITICAL")
+        .says(&format!("restart not attempted: state file {fifo} is a FIFO, device or socket, not a regular file: use another --state-file"));
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     std::fs::write(m.path("plain"), "").unwrap();
     let state = m.path("plain/heal.json");
     m.http("heal", &["--state-file", &state, "--settle", "1s"])

@@ -215,53 +215,40 @@ async fn claim(
             Err(fs::TryLockError::Error(e)) => return Err(file_err("lock", e)),
         }
     }
-    let now = SystemTime::now()
+    let now_t = SystemTime::now();
+    let now = now_t
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs();
-    let mut note = None;
-    match fs::read(path) {
-        Ok(bytes) => match serde_json::from_slice::<HealState>(&bytes) {
-            Ok(state) => {
-                let ago = now.saturating_sub(state.last_restart);
-                let recorded = UNIX_EPOCH.checked_add(Duration::from_secs(state.last_restart));
-                let now_t = UNIX_EPOCH + Duration::from_secs(now);
-                // A restart "in the future" never happened: honouring it would block
-                // healing until then (a clock stepped back, or a hand-edited file).
-                let future = match recorded {
-                    Some(t) => super::in_future(t, now_t).is_some(),
-                    None => true,
-                };
-                if future {
-                    note = Some(format!(
-                        "state file {} records a restart in the future ({}): ignored",
-                        path.display(),
-                        recorded.map_or_else(
-                            || format!("Unix time {}", state.last_restart),
-                            super::utc
-                        )
-                    ));
-                } else if state.url == identity && ago < cooldown.as_secs() {
-                    return Ok(Claim::CoolingDown {
-                        ago: Duration::from_secs(ago),
-                    });
-                }
-            }
-            Err(_) => {
-                note = Some(format!(
-                    "state file {} was corrupt and has been rewritten",
-                    path.display()
-                ))
+    let shown = path.display().to_string();
+    let note = match fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        // Never read (a FIFO would block, a device never end) nor renamed over.
+        Ok(m) if !m.is_file() => {
+            let kind = if m.is_dir() {
+                "a directory"
+            } else {
+                "a FIFO, device or socket"
+            };
+            return Err(ClaimError::File(format!(
+                "state file {shown} is {kind}, not a regular file: use another --state-file"
+            )));
+        }
+        Ok(m) if m.len() > STATE_LIMIT => Some(format!(
+            "state file {shown} was corrupt (larger than 4 KiB) and has been rewritten"
+        )),
+        _ => match fs::read(path) {
+            Ok(bytes) => match prior(&bytes, &shown, identity, now_t, cooldown) {
+                Prior::CoolingDown(ago) => return Ok(Claim::CoolingDown { ago }),
+                Prior::Clear(note) => note,
+            },
+            Err(e) => {
+                return Err(ClaimError::File(format!(
+                    "cannot read state file {shown}: {e}"
+                )))
             }
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(ClaimError::File(format!(
-                "cannot read state file {}: {e}",
-                path.display()
-            )))
-        }
-    }
+    };
     let state = HealState {
         url: identity.to_owned(),
         last_restart: now,
@@ -272,6 +259,51 @@ async fn claim(
     })?;
     drop(lock);
     Ok(Claim::Granted { note })
+}
+
+/// Ours is about 80 bytes; a larger "state file" is something else.
+const STATE_LIMIT: u64 = 4096;
+
+/// What a state file's bytes say about restarting now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Prior {
+    /// This MISP was restarted this long ago, within the cooldown: do not restart.
+    CoolingDown(Duration),
+    /// Restarting is allowed; the note (for the long output) says what was wrong with the
+    /// file, if anything.
+    Clear(Option<String>),
+}
+
+/// Judges the state file's `bytes` (`shown` names the file in notes) for the MISP
+/// `identity` at `now`. A restart recorded in the future never happened (a clock stepped
+/// back, a hand-edited file): honouring it would block healing until that date, so it is
+/// ignored, and said.
+pub fn prior(
+    bytes: &[u8],
+    shown: &str,
+    identity: &str,
+    now: SystemTime,
+    cooldown: Duration,
+) -> Prior {
+    let Ok(state) = serde_json::from_slice::<HealState>(bytes) else {
+        return Prior::Clear(Some(format!(
+            "state file {shown} was corrupt and has been rewritten"
+        )));
+    };
+    let recorded = UNIX_EPOCH.checked_add(Duration::from_secs(state.last_restart));
+    let Some(recorded) = recorded.filter(|t| super::in_future(*t, now).is_none()) else {
+        return Prior::Clear(Some(format!(
+            "state file {shown} records a restart in the future ({}): ignored",
+            recorded.map_or_else(|| format!("Unix time {}", state.last_restart), super::utc)
+        )));
+    };
+    // Ahead by no more than the skew allowed between hosts: just now.
+    let ago = now.duration_since(recorded).unwrap_or_default();
+    if state.url == identity && ago.as_secs() < cooldown.as_secs() {
+        Prior::CoolingDown(Duration::from_secs(ago.as_secs()))
+    } else {
+        Prior::Clear(None)
+    }
 }
 
 /// `/var/tmp/check_misp-<uid>/heal-<hash of the URL>.json`, the directory private to the
