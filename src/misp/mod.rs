@@ -22,7 +22,7 @@ pub const MAX_COUNT: u64 = 1 << 53;
 pub fn number(v: &Value) -> Option<u64> {
     match read_count(v) {
         Count::Valid(n) => Some(n),
-        Count::TooLarge | Count::NotACount => None,
+        Count::TooLarge | Count::Invalid => None,
     }
 }
 
@@ -36,20 +36,20 @@ pub fn count(v: &Value, field: &str) -> Result<u64, String> {
             "{field} is {}, beyond any real count (above 2^53)",
             shown()
         )),
-        Count::NotACount => Err(format!("{field} is not a count: {}", shown())),
+        Count::Invalid => Err(format!("{field} is not a count: {}", shown())),
     }
 }
 
 enum Count {
     Valid(u64),
     TooLarge,
-    NotACount,
+    Invalid,
 }
 
 fn read_count(v: &Value) -> Count {
     let whole = |f: f64| {
         if !(f.is_finite() && f >= 0.0 && f.fract() == 0.0) {
-            Count::NotACount
+            Count::Invalid
         } else if f > MAX_COUNT as f64 {
             Count::TooLarge
         } else {
@@ -66,16 +66,16 @@ fn read_count(v: &Value) -> Count {
     match v {
         Value::Number(n) => match n.as_u64() {
             Some(n) => int(n),
-            None => n.as_f64().map_or(Count::NotACount, whole),
+            None => n.as_f64().map_or(Count::Invalid, whole),
         },
         Value::String(s) => {
             let s = s.trim();
             match s.parse::<u64>() {
                 Ok(n) => int(n),
-                Err(_) => s.parse::<f64>().map_or(Count::NotACount, whole),
+                Err(_) => s.parse::<f64>().map_or(Count::Invalid, whole),
             }
         }
-        _ => Count::NotACount,
+        _ => Count::Invalid,
     }
 }
 
