@@ -623,7 +623,7 @@ proptest! {
     fn version_bounds_refuse_any_suffix(
         major in 0u64..100, minor in 0u64..100, hotfix in prop::option::of(0u64..1000),
         v in any::<bool>(),
-        suffix in "[a-zA-Z.+_-][a-zA-Z0-9.+_-]{0,4}",
+        suffix in "[a-zA-Z+_-][a-zA-Z0-9.+_-]{0,4}|\\.[a-zA-Z.+_-]{0,3}|\\.[0-9]{1,3}\\.[0-9]{0,3}",
     ) {
         let text = format!(
             "{}{major}.{minor}{}",
