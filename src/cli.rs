@@ -763,7 +763,7 @@ fn rules(h: &HealArgs) -> QueueRules {
 
 fn min_version(text: Option<&str>, option: &str) -> Result<Option<MispVersion>, Error> {
     text.map(|t| {
-        MispVersion::parse(t).ok_or_else(|| {
+        MispVersion::parse_bound(t).ok_or_else(|| {
             Error::Usage(format!(
                 "{option}: '{t}' is not a MISP version like 2.4.194"
             ))
@@ -964,20 +964,28 @@ fn network(c: &CommonArgs, base: &BaseUrl, env: &Env) -> Result<crate::http::Net
 }
 
 fn load_key(c: &CommonArgs, env: &Env) -> Result<ApiKey, Error> {
-    let from_file = |path: &Path| -> Result<ApiKey, Error> {
-        let read_err = |reason: String| Error::KeyFile {
-            path: path.to_owned(),
-            reason,
+    let from_file = |path: &Path, option: &str| -> Result<ApiKey, Error> {
+        // A key where its file's path belongs (an easy mix-up in Icinga's vars) would
+        // otherwise be echoed by the very error that says the "file" does not exist.
+        let key_like = crate::secret::looks_like_key(&path.to_string_lossy());
+        let shown = if key_like {
+            "[redacted]".to_owned()
+        } else {
+            path.display().to_string()
         };
-        let meta = std::fs::metadata(path).map_err(|e| read_err(e.to_string()))?;
-        // A key file is 40 bytes and a newline; refuse to slurp something else entirely.
-        if meta.len() > 4096 {
-            return Err(read_err("not a key file (larger than 4 KiB)".into()));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
-        ApiKey::parse(&text).map_err(|reason| Error::KeyFormat {
-            source_name: format!("file {}", path.display()),
-            reason,
+        ApiKey::from_file(path).map_err(|e| match e {
+            crate::secret::KeyFileError::Format(reason) => Error::KeyFormat {
+                source_name: format!("file {shown}"),
+                reason,
+            },
+            other => Error::KeyFile {
+                path: shown.clone(),
+                reason: if key_like {
+                    format!("{other}; the value looks like the key itself, but {option} takes the path of a file holding it (the key itself goes in MISP_KEY)")
+                } else {
+                    other.to_string()
+                },
+            },
         })
     };
     let literal = |text: &str, source: &str| {
@@ -987,13 +995,13 @@ fn load_key(c: &CommonArgs, env: &Env) -> Result<ApiKey, Error> {
         })
     };
     if let Some(path) = &c.key_file {
-        return from_file(path);
+        return from_file(path, "--key-file");
     }
     if let Some(k) = &c.key {
         return literal(k, "--key");
     }
     if let Some(path) = env.key_file.as_ref().filter(|p| !p.is_empty()) {
-        return from_file(Path::new(path));
+        return from_file(Path::new(path), "MISP_KEY_FILE");
     }
     // Empty counts as unset: Icinga 2 sets `env` entries whose variable is undefined to "".
     if let Some(k) = env.key.as_ref().filter(|k| !k.is_empty()) {

@@ -1,7 +1,6 @@
 //! Every way a check can fail, and the one place that maps a failure to a state.
 
 use crate::outcome::State;
-use std::path::PathBuf;
 
 /// What the check was doing when the deadline fired, for the message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,10 +51,10 @@ pub enum Error {
     #[error("no API key: use --key-file PATH, MISP_KEY_FILE or MISP_KEY")]
     NoKey,
     /// The key file could not be read.
-    #[error("cannot read API key file {}: {reason}", path.display())]
+    #[error("cannot read API key file {path}: {reason}")]
     KeyFile {
-        /// The file.
-        path: PathBuf,
+        /// The file's path as shown (`[redacted]` when it looks like a key).
+        path: String,
         /// Why.
         reason: String,
     },

@@ -14,8 +14,11 @@ fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Collected before parsing: a key typed in the wrong place is echoed by the very error
     // that rejects it, before any validated key exists.
-    let mut redactor =
-        check_misp::secret::Redactor::from_input(&args, std::env::var_os("MISP_KEY").as_deref());
+    let mut redactor = check_misp::secret::Redactor::from_input(
+        &args,
+        std::env::var_os("MISP_KEY").as_deref(),
+        std::env::var_os("MISP_KEY_FILE").as_deref(),
+    );
     let (rendered, key) = match cli::parse(args) {
         Ok(inv) => {
             let outcome = execute(&inv);

@@ -26,10 +26,36 @@ pub enum KeyError {
     Charset,
 }
 
+/// The most a key file may hold: a key is 40 bytes and a newline, so anything larger is
+/// some other file given by mistake, and is not read.
+pub const KEY_FILE_LIMIT: u64 = 4096;
+
+/// Why a key file gave no key. Carries the shape of the problem, never the file's text.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    /// The OS refused to open or read it (missing, no permission, ...).
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A directory, FIFO, device or socket: reading one could block or never end.
+    #[error("is {0}, not a regular file")]
+    NotRegular(&'static str),
+    /// Larger than [`KEY_FILE_LIMIT`].
+    #[error("is larger than 4 KiB, so not a key file")]
+    TooLarge,
+    /// Not UTF-8; the text says what it looks like instead, when that is known.
+    #[error("is not UTF-8 text{0}")]
+    NotText(&'static str),
+    /// Read, but what it holds is not a key.
+    #[error("{0}")]
+    Format(KeyError),
+}
+
 impl ApiKey {
-    /// Validates `raw` (surrounding whitespace, such as a key file's newline, is ignored).
+    /// Validates `raw` (surrounding whitespace, such as a key file's newline, is ignored,
+    /// as is the byte order mark some Windows editors put at the start of a file).
     pub fn parse(raw: &str) -> Result<Self, KeyError> {
         let key = raw.trim();
+        let key = key.strip_prefix('\u{feff}').unwrap_or(key).trim();
         if key.is_empty() {
             return Err(KeyError::Empty);
         }
@@ -41,6 +67,60 @@ impl ApiKey {
             return Err(KeyError::Charset);
         }
         Ok(ApiKey(key.to_owned()))
+    }
+
+    /// Reads and validates the key file at `path`, within a bounded time and memory
+    /// whatever the path names: it is opened non-blocking (a FIFO without a writer would
+    /// otherwise block in `open`), refused unless it is a regular file (`/dev/zero` never
+    /// ends), and read no further than [`KEY_FILE_LIMIT`].
+    pub fn from_file(path: &std::path::Path) -> Result<Self, KeyFileError> {
+        use std::io::Read;
+        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(flags.bits() as i32)
+            .open(path)?;
+        let meta = file.metadata()?;
+        let t = meta.file_type();
+        let kind = if t.is_file() {
+            None
+        } else if t.is_dir() {
+            Some("a directory")
+        } else if t.is_fifo() {
+            Some("a FIFO (named pipe)")
+        } else if t.is_char_device() {
+            Some("a character device")
+        } else if t.is_block_device() {
+            Some("a block device")
+        } else if t.is_socket() {
+            Some("a socket")
+        } else {
+            Some("not a file")
+        };
+        if let Some(kind) = kind {
+            return Err(KeyFileError::NotRegular(kind));
+        }
+        if meta.len() > KEY_FILE_LIMIT {
+            return Err(KeyFileError::TooLarge);
+        }
+        let mut bytes = Vec::new();
+        // The file may have grown since fstat: the cap holds anyway.
+        file.take(KEY_FILE_LIMIT + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > KEY_FILE_LIMIT {
+            return Err(KeyFileError::TooLarge);
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let b = e.as_bytes();
+            KeyFileError::NotText(
+                if b.starts_with(&[0xff, 0xfe]) || b.starts_with(&[0xfe, 0xff]) {
+                    " (it looks like UTF-16: save it as plain text)"
+                } else {
+                    ""
+                },
+            )
+        })?;
+        ApiKey::parse(&text).map_err(KeyFileError::Format)
     }
 
     /// The key's text, for the one place that builds the `Authorization` header.
@@ -63,13 +143,26 @@ pub struct Redactor {
     secrets: Vec<String>,
 }
 
+/// True when `text` holds something shaped like a MISP key, give or take a few
+/// characters of typo (a run of 36 to 44 ASCII letters and digits): such a "path" is a key
+/// put where a path belongs, and must not be echoed.
+pub fn looks_like_key(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|run| (36..=44).contains(&run.len()))
+}
+
 /// Shortest raw `--key`/`MISP_KEY` value worth scrubbing: below that, replacing it in the
 /// output would mangle ordinary words while protecting nothing.
 const MIN_RAW_SECRET: usize = 8;
 
 impl Redactor {
-    /// Collects the secrets in the raw arguments and the `MISP_KEY` value.
-    pub fn from_input(args: &[std::ffi::OsString], misp_key: Option<&std::ffi::OsStr>) -> Self {
+    /// Collects the secrets in the raw arguments and the `MISP_KEY` value, and anything
+    /// key-like in `MISP_KEY_FILE` (a key pasted where its file's path belongs).
+    pub fn from_input(
+        args: &[std::ffi::OsString],
+        misp_key: Option<&std::ffi::OsStr>,
+        misp_key_file: Option<&std::ffi::OsStr>,
+    ) -> Self {
         let mut r = Redactor::default();
         let args: Vec<String> = args
             .iter()
@@ -91,6 +184,14 @@ impl Redactor {
         }
         if let Some(k) = misp_key {
             r.add_raw(&k.to_string_lossy());
+        }
+        if let Some(path) = misp_key_file {
+            let path = path.to_string_lossy();
+            for run in path.split(|c: char| !c.is_ascii_alphanumeric()) {
+                if looks_like_key(run) {
+                    r.add_raw(run);
+                }
+            }
         }
         r
     }
@@ -154,6 +255,32 @@ mod tests {
     }
 
     #[test]
+    fn a_leading_byte_order_mark_is_not_part_of_the_key() {
+        let k = ApiKey::parse(&format!("\u{feff}{KEY}\r\n")).unwrap();
+        assert_eq!(k.expose(), KEY);
+        // Only at the start, as editors write it.
+        let inside = format!("{}\u{feff}{}", &KEY[..20], &KEY[20..]);
+        assert_eq!(ApiKey::parse(&inside), Err(KeyError::Length(41)));
+    }
+
+    #[test]
+    fn key_like_paths_and_misp_key_file_values_are_secrets() {
+        use std::ffi::OsStr;
+        assert!(looks_like_key(KEY));
+        assert!(looks_like_key(&KEY[..38]));
+        assert!(looks_like_key(&format!("/run/secrets/{KEY}")));
+        assert!(!looks_like_key("/etc/check_misp/misp.example.org.key"));
+        // A SHA-256 or MD5 name is not a key's length.
+        assert!(!looks_like_key(&"ab12".repeat(16)));
+        assert!(!looks_like_key(&"ab12".repeat(8)));
+        let typo = &KEY[..39];
+        let r = Redactor::from_input(&[], None, Some(OsStr::new(typo)));
+        assert_eq!(r.redact(&format!("file {typo}: x")), "file [redacted]: x");
+        let path = Redactor::from_input(&[], None, Some(OsStr::new("/etc/misp/key")));
+        assert_eq!(path.redact("file /etc/misp/key"), "file /etc/misp/key");
+    }
+
+    #[test]
     fn never_formats_the_key() {
         let k = ApiKey::parse(KEY).unwrap();
         assert!(!format!("{k}").contains(KEY));
@@ -168,19 +295,22 @@ mod tests {
             .iter()
             .map(OsString::from)
             .collect();
-        let r = Redactor::from_input(&args, Some(OsStr::new(" envsecret123\n")));
+        let r = Redactor::from_input(&args, Some(OsStr::new(" envsecret123\n")), None);
         assert_eq!(
             r.redact(&format!("file {KEY}; short-but-secret; envsecret123")),
             "file [redacted]; [redacted]; [redacted]"
         );
         // Ordinary arguments and short values are left alone.
-        let plain = Redactor::from_input(&args[..2], Some(OsStr::new("x")));
+        let plain = Redactor::from_input(&args[..2], Some(OsStr::new("x")), None);
         assert_eq!(plain.redact("workers x"), "workers x");
         // A key inside a URL's user info is a token of its own.
         let url = [OsString::from(format!("--url=https://admin:{KEY}@misp"))];
-        assert_eq!(Redactor::from_input(&url, None).redact(KEY), "[redacted]");
+        assert_eq!(
+            Redactor::from_input(&url, None, None).redact(KEY),
+            "[redacted]"
+        );
         // A key read from a file never was in the arguments: added once validated.
-        let mut from_file = Redactor::from_input(&args[..2], None);
+        let mut from_file = Redactor::from_input(&args[..2], None, None);
         from_file.add(&ApiKey::parse(KEY).unwrap());
         assert_eq!(from_file.redact(&format!("x {KEY} y")), "x [redacted] y");
     }

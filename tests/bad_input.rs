@@ -99,3 +99,53 @@ fn every_check_names_a_hang_and_a_reset() {
             .says("while reading the response body");
     }
 }
+
+/// A key with a typo pasted into MISP_KEY_FILE or --key-file is still mostly the key: not
+/// echoed either, while an ordinary missing path is shown as it is.
+#[test]
+fn key_like_key_file_paths_are_never_echoed() {
+    let m = common::Misp::start();
+    let url = m.sim.http_url();
+    let typo = &DEFAULT_KEY[..39];
+    let env = common::run_with(
+        &common::bin(),
+        &["workers", "--url", &url],
+        &[("MISP_KEY_FILE", typo)],
+    );
+    env.expect(3, "MISP WORKERS UNKNOWN - cannot read API key file [redacted]: No such file or directory (os error 2); the value looks like the key itself, but MISP_KEY_FILE takes");
+    let arg = common::run(&["workers", "--url", &url, "--key-file", typo]);
+    arg.expect(
+        3,
+        "MISP WORKERS UNKNOWN - cannot read API key file [redacted]: ",
+    )
+    .says("but --key-file takes the path of a file holding it");
+    for r in [&env, &arg] {
+        assert!(!r.stdout.contains(&typo[..30]), "{r:#?}");
+    }
+    let plain = m.path("misp.example.org.key");
+    common::run(&["workers", "--url", &url, "--key-file", &plain]).expect(
+        3,
+        &format!("MISP WORKERS UNKNOWN - cannot read API key file {plain}: No such file or directory (os error 2)\n"),
+    );
+}
+
+/// A key file saved by a Windows editor starts with a byte order mark (and may end in
+/// CRLF): the key is read all the same. One saved as UTF-16 is named as such.
+#[test]
+fn key_file_with_a_byte_order_mark_is_read() {
+    let m = common::Misp::start();
+    std::fs::write(m.path("bom"), format!("\u{feff}{DEFAULT_KEY}\r\n")).unwrap();
+    let url = m.sim.http_url();
+    common::run(&["workers", "--url", &url, "--key-file", &m.path("bom")])
+        .expect(0, "MISP WORKERS OK - ");
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(DEFAULT_KEY.bytes().flat_map(|b| [b, 0]))
+        .collect();
+    std::fs::write(m.path("utf16"), utf16).unwrap();
+    let path = m.path("utf16");
+    common::run(&["workers", "--url", &url, "--key-file", &path]).expect(
+        3,
+        &format!("MISP WORKERS UNKNOWN - cannot read API key file {path}: is not UTF-8 text (it looks like UTF-16: save it as plain text)\n"),
+    );
+}

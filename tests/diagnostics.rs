@@ -240,3 +240,54 @@ fn control_api_breaks_findings_too() {
     m.http("heartbeat", &[]).expect(3, "MISP HEARTBEAT UNKNOWN");
     assert!(control(&m.sim, "/__sim/diagnostics?redis=maybe").starts_with("HTTP/1.1 400"));
 }
+
+/// A report missing whole sections (an old MISP, a proxy cutting it short) says which were
+/// not judged; with nothing judgeable left it is UNKNOWN, never "no problem found".
+/// `--ignore redis,redis` ignores one diagnostic, not two.
+#[test]
+fn partial_reports_name_what_was_not_judged() {
+    let m = Misp::start();
+    m.http("diagnostics", &["--ignore", "redis,redis"]).expect(
+        0,
+        "MISP DIAGNOSTICS OK - no problem found in 7 diagnostics |",
+    );
+    let answer = |body: &str| misp_sim::Fault::Status {
+        code: 200,
+        content_type: "application/json; charset=UTF-8".into(),
+        body: body.into(),
+    };
+    m.sim.set_fault(
+        Some("/servers/serverSettings"),
+        answer(r#"{"version": "2.4.21"}"#),
+    );
+    m.http("diagnostics", &[]).expect(
+        3,
+        "MISP DIAGNOSTICS UNKNOWN - nothing to judge: MISP's report lacks background_jobs (backgroundJobsStatus), redis (redisInfo), db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings)",
+    );
+    let okko = m.http("diagnostics", &["-o", "okko"]);
+    assert_eq!((okko.stdout.as_str(), okko.code), ("KO\n", 1));
+    m.sim.set_fault(
+        Some("/servers/serverSettings"),
+        answer(r#"{"redisInfo": {"connection": true}, "backgroundJobsStatus": "OK"}"#),
+    );
+    m.http("diagnostics", &[]).expect(
+        0,
+        "MISP DIAGNOSTICS OK - no problem found in 2 diagnostics; not judged, missing from MISP's report: db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings) |",
+    );
+    m.http(
+        "diagnostics",
+        &[
+            "--ignore",
+            "db_schema,version,writeable_dirs,writeable_files,modules,settings",
+        ],
+    )
+    .expect(
+        0,
+        "MISP DIAGNOSTICS OK - no problem found in 2 diagnostics |",
+    );
+    m.http("diagnostics", &["--ignore", "redis,background_jobs"])
+        .expect(
+            3,
+            "MISP DIAGNOSTICS UNKNOWN - nothing to judge: MISP's report lacks db_schema",
+        );
+}

@@ -3,6 +3,7 @@
 mod common;
 use common::Misp;
 use misp_sim::{SimOptions, WorkerMode};
+use std::os::unix::fs::FileTypeExt;
 
 const RESTART: &str = "POST /servers/restartDeadWorkers";
 
@@ -167,4 +168,98 @@ fn min_workers_makes_a_partial_loss_visible_and_heals_it() {
     assert_eq!(m.sim.count(RESTART), 1);
     m.http("workers", &["--min-workers", "5,update=1"])
         .expect(0, "MISP WORKERS OK");
+}
+
+/// A last restart recorded in 2100 (a clock stepped back, a hand-edited file) never
+/// happened: it does not hold healing back, and the long output says it was ignored.
+/// Within the few minutes of skew between hosts, a recorded time still counts.
+#[test]
+fn restart_recorded_in_the_future_is_ignored_and_named() {
+    let m = Misp::with(SimOptions {
+        revive_delay: std::time::Duration::from_secs(30),
+        ..SimOptions::default()
+    });
+    m.sim.kill_queue("email");
+    m.heal(&[]).expect(2, "MISP HEAL CRITICAL - not healed");
+    assert_eq!(m.sim.count(RESTART), 1);
+    let state = m.path("heal-state.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let now = doc["last_restart"].as_u64().unwrap();
+
+    doc["last_restart"] = 4_102_444_800u64.into(); // 2100-01-01
+    std::fs::write(&state, doc.to_string()).unwrap();
+    let r = m.heal(&[]);
+    r.expect(2, "MISP HEAL CRITICAL - not healed");
+    assert_eq!(m.sim.count(RESTART), 2, "{r:#?}");
+    assert!(
+        r.stdout.lines().skip(1).any(|l| l
+            == format!(
+                "state file {state} records a restart in the future (2100-01-01T00:00:00Z): ignored"
+            )),
+        "{r:#?}"
+    );
+    // Rewritten with the real time of this restart.
+    let again: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert!(again["last_restart"].as_u64().unwrap() < 4_102_444_800);
+
+    // Two minutes ahead is clock skew, not an error: the cooldown holds.
+    doc["last_restart"] = (now + 120).into();
+    std::fs::write(&state, doc.to_string()).unwrap();
+    m.heal(&[])
+        .expect(2, "MISP HEAL CRITICAL")
+        .says("restart skipped");
+    assert_eq!(m.sim.count(RESTART), 2);
+    // Beyond the largest time there is: ignored just the same, no panic.
+    doc["last_restart"] = u64::MAX.into();
+    std::fs::write(&state, doc.to_string()).unwrap();
+    let r = m.heal(&[]);
+    assert_eq!(m.sim.count(RESTART), 3, "{r:#?}");
+    assert!(
+        r.stdout.contains("records a restart in the future"),
+        "{r:#?}"
+    );
+}
+
+/// In a state directory others can write, a link planted at the lock's name is not
+/// followed: its target is neither created nor opened, and no restart is made blind.
+#[test]
+fn planted_link_at_the_lock_is_not_followed() {
+    let m = Misp::start();
+    m.sim.kill_queue("email");
+    let state = m.path("shared.json");
+    let victim = m.dir.path().join("victim");
+    std::os::unix::fs::symlink(&victim, format!("{state}.lock")).unwrap();
+    let r = m.http("heal", &["--state-file", &state, "--settle", "1s"]);
+    r.expect(2, "MISP HEAL CRITICAL")
+        .says("restart not attempted: cannot open the heal lock")
+        .says("Too many levels of symbolic links");
+    assert!(!victim.exists(), "the link was followed");
+    assert_eq!(m.sim.count(RESTART), 0);
+}
+
+/// The state directory is refused with the OS error of the call that failed; a state
+/// "file" that is a FIFO or a device is neither read (it would block or never end) nor
+/// renamed over.
+#[test]
+fn unusable_state_file_names_the_os_error() {
+    let m = Misp::start();
+    m.sim.kill_queue("email");
+    let fifo = m.path("fifo");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        fifo.as_str(),
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+    m.http("heal", &["--state-file", &fifo, "--settle", "1s", "-t", "2s"])
+        .expect(2, "MISP HEAL CRITICAL")
+        .says(&format!("restart not attempted: state file {fifo} is a FIFO, device or socket, not a regular file: use another --state-file"));
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    std::fs::write(m.path("plain"), "").unwrap();
+    let state = m.path("plain/heal.json");
+    m.http("heal", &["--state-file", &state, "--settle", "1s"])
+        .expect(2, "MISP HEAL CRITICAL")
+        .says(&format!("restart not attempted: cannot open the heal lock {state}.lock: Not a directory (os error 20)"));
+    assert_eq!(m.sim.count(RESTART), 0);
 }

@@ -127,7 +127,7 @@ fn unwritable_state_is_reported_and_never_hides_the_outage() {
         ),
         (
             a_directory.as_str(),
-            format!("restart not attempted: cannot read state file {a_directory}: Is a directory"),
+            format!("restart not attempted: state file {a_directory} is a directory, not a regular file: use another --state-file"),
         ),
     ] {
         let r = heal(&m, state, &[]);

@@ -4,7 +4,7 @@
 //! is one line, and the worker judge agrees with a reference model written from the
 //! contract on generated worker tables in both encodings.
 
-use check_misp::misp::{self, stats, workers};
+use check_misp::misp::{self, stats, version::MispVersion, workers};
 use check_misp::range::{Range, RangeUnit};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -598,6 +598,84 @@ proptest! {
         for text in [format!("{ms}ms"), format!("{secs}s"), format!("{secs}")] {
             let r = Range::parse(&text, RangeUnit::Seconds).unwrap();
             prop_assert!(!r.alerts(secs - 0.0005) && r.alerts(secs + 0.0005), "{}", text);
+        }
+    }
+
+    /// No text makes either version parser panic. A bound (`--min-version`) is numbers
+    /// only: whatever `parse_bound` accepts prints back as the same version, and is
+    /// exactly `[v]X.Y[.Z]`.
+    #[test]
+    fn version_parsers_never_panic_and_bounds_are_exact(text in prop_oneof![
+        any::<String>(),
+        "[vV]?[0-9]{1,3}(\\.[0-9x]{0,3}){0,4}[a-z.+ -]{0,3}",
+    ]) {
+        let _ = MispVersion::parse(&text);
+        if let Some(v) = MispVersion::parse_bound(&text) {
+            let t = text.trim();
+            let t = t.strip_prefix(['v', 'V']).unwrap_or(t);
+            prop_assert!(t.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())), "{:?}", text);
+            prop_assert_eq!(MispVersion::parse_bound(&v.to_string()), Some(v));
+        }
+    }
+
+    /// A generated bound reads back exactly; the same with anything after it is refused.
+    #[test]
+    fn version_bounds_refuse_any_suffix(
+        major in 0u64..100, minor in 0u64..100, hotfix in prop::option::of(0u64..1000),
+        v in any::<bool>(),
+        suffix in "[a-zA-Z+_-][a-zA-Z0-9.+_-]{0,4}|\\.[a-zA-Z.+_-]{0,3}|\\.[0-9]{1,3}\\.[0-9]{0,3}",
+    ) {
+        let text = format!(
+            "{}{major}.{minor}{}",
+            if v { "v" } else { "" },
+            hotfix.map(|h| format!(".{h}")).unwrap_or_default()
+        );
+        let want = MispVersion { major, minor, hotfix: hotfix.unwrap_or(0) };
+        prop_assert_eq!(MispVersion::parse_bound(&text), Some(want));
+        prop_assert_eq!(MispVersion::parse_bound(&format!("{text}{suffix}")), None, "{}{}", text, suffix);
+    }
+
+    /// Every count read from MISP is at most 2^53, `count` agrees with `number`, and its
+    /// error names the field in one line.
+    #[test]
+    fn counts_are_bounded_and_errors_name_the_field(v in leaf()) {
+        let n = misp::number(&v);
+        prop_assert!(n.is_none_or(|n| n <= misp::MAX_COUNT), "{}", v);
+        match misp::count(&v, "jobCount") {
+            Ok(c) => prop_assert_eq!(Some(c), n),
+            Err(e) => {
+                prop_assert!(n.is_none());
+                prop_assert!(e.starts_with("jobCount is ") && !e.contains('\n'), "{}", e);
+            }
+        }
+    }
+
+    /// Job counts over the whole u64 range, in both encodings: the table is read with
+    /// the exact total, or refused naming jobCount when a count is beyond 2^53; never a
+    /// wrapped-around total (or, in a debug build, an overflow panic).
+    #[test]
+    fn job_counts_never_wrap(
+        counts in prop::array::uniform5(prop_oneof![
+            0u64..1000,
+            (misp::MAX_COUNT - 2)..=(misp::MAX_COUNT + 2),
+            any::<u64>(),
+        ]),
+        e in enc(),
+    ) {
+        let mut v = json!({"supervisord_status": true});
+        for (q, n) in workers::CORE_QUEUES.iter().zip(counts) {
+            v[*q] = json!({"ok": true, "workers": [{"pid": 1, "ok": true}], "jobCount": count(n, e)});
+        }
+        match workers::parse(&v) {
+            Ok(t) => {
+                prop_assert!(counts.iter().all(|n| *n <= misp::MAX_COUNT));
+                prop_assert_eq!(u128::from(t.summary().jobs), counts.iter().map(|n| u128::from(*n)).sum::<u128>());
+            }
+            Err(workers::ParseError::Malformed(m)) => {
+                prop_assert!(counts.iter().any(|n| *n > misp::MAX_COUNT), "{}", m);
+                prop_assert!(m.contains("jobCount is ") && m.contains("above 2^53"), "{}", m);
+            }
+            Err(other) => prop_assert!(false, "{:?}", other),
         }
     }
 }

@@ -363,3 +363,66 @@ fn direct_failures_are_named() {
         "MISP USERS CRITICAL - MISP answered 403: the API key was not accepted",
     );
 }
+
+/// A cache "fetched" in 2100 is not fresh forever: the time is ignored (the long output
+/// says so) and the file's own time judges it; a file that is itself from the future has
+/// an unknown age and is refused.
+#[test]
+fn cache_fetched_in_the_future_is_not_fresh_forever() {
+    let m = misp(Encoding::V25);
+    let cache = m.path("future.json");
+    std::fs::write(
+        &cache,
+        r#"{"events":5,"attributes":6,"users":7,"orgs":8,"fetched_at":4102444800}"#,
+    )
+    .unwrap();
+    let r = run(&["stats", "--cache-file", &cache]);
+    r.expect(
+        0,
+        "MISP STATS OK - 5 events and 6 attributes modified this month (cached 0s ago)",
+    );
+    assert!(
+        r.stdout.lines().any(|l| l
+            == format!("cache {cache} says it was fetched at 2100-01-01T00:00:00Z, in the future: ignored, the file's time is used")),
+        "{r:#?}"
+    );
+    // The file is two hours old: stale, whatever it claims.
+    let two_hours_ago = SystemTime::now() - Duration::from_secs(2 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&cache)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    run(&["stats", "--cache-file", &cache])
+        .expect(3, &format!("MISP STATS UNKNOWN - cache {cache} is 2h "))
+        .says("old (max 1h)");
+    // A file modified in 2100: no time left to trust.
+    std::fs::File::options()
+        .write(true)
+        .open(&cache)
+        .unwrap()
+        .set_modified(UNIX_EPOCH + Duration::from_secs(4_102_444_800))
+        .unwrap();
+    let r = run(&["users", "--cache-file", &cache, "-o", "snmp"]);
+    assert_eq!((r.stdout.as_str(), r.code), ("-1\n-1\n", 3));
+    run(&["users", "--cache-file", &cache])
+        .expect(
+            3,
+            &format!("MISP USERS UNKNOWN - cache {cache} was written "),
+        )
+        .says("in the future (2100-01-01T00:00:00Z), so its age is unknown");
+}
+
+/// A statistics figure no MISP could hold is a broken answer, named by its field.
+#[test]
+fn absurd_figures_are_refused_and_named() {
+    for enc in [Encoding::V25, Encoding::V24] {
+        let m = misp(enc);
+        m.sim.set_stats("user_count", u64::MAX);
+        m.http("users", &[])
+            .expect(2, "MISP USERS CRITICAL - unexpected answer to /users/statistics.json: stats.user_count is ")
+            .says("18446744073709551615")
+            .says("beyond any real count (above 2^53)");
+    }
+}

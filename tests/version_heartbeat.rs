@@ -53,6 +53,21 @@ fn version_failures_are_named() {
         3,
         "MISP VERSION UNKNOWN - --min-version: 'two.four' is not a MISP version",
     );
+    // A typo in a bound is refused, not read as the nearest version it starts with.
+    for (option, bad) in [
+        ("--min-version", "2.4.x"),
+        ("--min-version", "2.4.1a"),
+        ("--min-version-critical", "2.4."),
+        ("--min-version-critical", "2.5.1-rc1"),
+    ] {
+        m.http("version", &[option, bad]).expect(
+            3,
+            &format!(
+                "MISP VERSION UNKNOWN - {option}: '{bad}' is not a MISP version like 2.4.194\n"
+            ),
+        );
+    }
+    assert_eq!(m.sim.count("GET /servers/getVersion"), 0);
     m.http("version", &["-w", "1"])
         .expect(3, "MISP VERSION UNKNOWN - -w/-c do not apply to version");
     m.sim

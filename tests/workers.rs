@@ -129,3 +129,30 @@ fn jobs_are_summed_over_all_queues() {
     let w = m.http("workers", &[]);
     assert_eq!(w.perf("jobs"), Some(1620.0));
 }
+
+/// A count no MISP could hold (u64::MAX, in two queues so a plain sum would wrap to a small
+/// number) is a broken answer: CRITICAL naming the field, in both encodings, never an OK
+/// built on a wrapped total.
+#[test]
+fn absurd_job_counts_are_refused_not_wrapped() {
+    for enc in [Encoding::V25, Encoding::V24] {
+        let m = misp(WorkerMode::Supervisor, enc);
+        m.sim.set_backlog("default", u64::MAX);
+        m.sim.set_backlog("email", u64::MAX);
+        for check in ["jobs", "workers"] {
+            m.http(
+                check,
+                &["-c", "1000"][..if check == "jobs" { 2 } else { 0 }],
+            )
+            .expect(2, &format!("MISP {} CRITICAL - ", check.to_uppercase()))
+            .says("jobCount is ")
+            .says("18446744073709551615")
+            .says("beyond any real count (above 2^53)");
+        }
+        // 2^53 is believable, and two of them add up exactly.
+        m.sim.set_backlog("default", 1 << 53);
+        m.sim.set_backlog("email", 1 << 53);
+        let r = m.http("jobs", &["-c", "1000"]);
+        r.expect(2, "MISP JOBS CRITICAL - 18014398509481984 jobs queued");
+    }
+}

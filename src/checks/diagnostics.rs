@@ -28,6 +28,18 @@ pub const FINDINGS: [&str; 8] = [
     "settings",
 ];
 
+/// The section of MISP's report each finding is judged from, in [`FINDINGS`] order.
+const SECTIONS: [&str; 8] = [
+    "backgroundJobsStatus",
+    "redisInfo",
+    "dbSchemaDiagnostics",
+    "version",
+    "writeableDirs",
+    "writeableFiles",
+    "moduleStatus",
+    "finalSettings",
+];
+
 /// Fetches the diagnostics report (site admin only) and judges it.
 pub async fn run(client: &Client, ignore: &[String], timeout: Duration) -> Result<Outcome, Error> {
     let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
@@ -109,10 +121,35 @@ pub fn judge(json: &Value, ignore: &[String]) -> Result<Outcome, Error> {
         .partition(|f| ignore.iter().any(|i| i == f.name));
     // Worst first, so the status line starts with what matters most.
     active.sort_by_key(|f| std::cmp::Reverse(rank(f.state)));
-    let state = active.iter().fold(State::Ok, |acc, f| acc.worst(f.state));
-    let summary = if active.is_empty() {
-        let checked = FINDINGS.len() - ignore.len().min(FINDINGS.len());
-        format!("no problem found in {checked} diagnostics")
+    // A finding whose section is absent was not judged: "no problem found" would be a
+    // guess, so the sections are named, and with none left there is nothing to say.
+    let wanted: Vec<(&str, &str)> = FINDINGS
+        .into_iter()
+        .zip(SECTIONS)
+        .filter(|(name, _)| !ignore.iter().any(|i| i == name))
+        .collect();
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|(_, section)| !readable(report, section))
+        .map(|(name, section)| format!("{name} ({section})"))
+        .collect();
+    let judged = wanted.len() - missing.len();
+    let mut state = active.iter().fold(State::Ok, |acc, f| acc.worst(f.state));
+    let mut summary = if judged == 0 {
+        state = State::Unknown;
+        if missing.is_empty() {
+            "nothing to judge: every diagnostic is ignored".to_owned()
+        } else {
+            format!(
+                "nothing to judge: MISP's report lacks {}",
+                missing.join(", ")
+            )
+        }
+    } else if active.is_empty() {
+        format!(
+            "no problem found in {}",
+            plural(judged as u64, "diagnostic")
+        )
     } else {
         let texts: Vec<&str> = active.iter().map(|f| f.text.as_str()).collect();
         format!(
@@ -121,6 +158,12 @@ pub fn judge(json: &Value, ignore: &[String]) -> Result<Outcome, Error> {
             texts.join("; ")
         )
     };
+    if judged > 0 && !missing.is_empty() {
+        summary.push_str(&format!(
+            "; not judged, missing from MISP's report: {}",
+            missing.join(", ")
+        ));
+    }
     let mut out = Outcome::new("diagnostics", state, summary);
     out.details = active
         .iter()
@@ -140,6 +183,17 @@ pub fn judge(json: &Value, ignore: &[String]) -> Result<Outcome, Error> {
         Metric::count("modules_down", counts.modules_down as f64),
     ];
     Ok(out)
+}
+
+/// The section is there in the shape its finding reads (a PHP `null` or a stray
+/// string where an object belongs is as good as absent).
+fn readable(report: &Map<String, Value>, section: &str) -> bool {
+    match (section, report.get(section)) {
+        (_, None | Some(Value::Null)) => false,
+        ("backgroundJobsStatus", Some(v)) => v.is_string() || v.is_number(),
+        ("finalSettings", Some(v)) => v.is_array(),
+        (_, Some(v)) => v.is_object(),
+    }
 }
 
 fn rank(s: State) -> u8 {
@@ -494,6 +548,58 @@ mod tests {
         assert_eq!(o.metric("unwritable_dirs"), Some(1.0));
         assert_eq!(o.metric("findings"), Some(3.0));
         assert!(o.summary.starts_with("3 problems: MISP cannot reach Redis (Connection refused); 1 directory MISP cannot write: /var/www/MISP/app/files (missing); 2 critical settings errors (MISP.baseurl, Security.salt)"), "{}", o.summary);
+    }
+
+    #[test]
+    fn missing_sections_are_named_and_nothing_left_is_unknown() {
+        let mut r = healthy();
+        let o = r.as_object_mut().unwrap();
+        o.remove("redisInfo");
+        o.insert("moduleStatus".into(), Value::Null);
+        o.insert("finalSettings".into(), json!("n/a"));
+        let out = judge(&r, &[]).unwrap();
+        assert_eq!(out.state, State::Ok);
+        assert_eq!(
+            out.summary,
+            "no problem found in 5 diagnostics; not judged, missing from MISP's report: redis (redisInfo), modules (moduleStatus), settings (finalSettings)"
+        );
+        // Ignoring a missing section silences it.
+        let quiet = judge(&r, &["redis".into(), "modules".into(), "settings".into()]).unwrap();
+        assert_eq!(quiet.summary, "no problem found in 5 diagnostics");
+        // A problem found still counts, and the gap is still named.
+        r["redisInfo"] = json!({"connection": false});
+        r["version"]["upToDate"] = json!("older");
+        let bad = judge(&r, &[]).unwrap();
+        assert_eq!(bad.state, State::Critical);
+        assert!(
+            bad.summary
+                .ends_with("; not judged, missing from MISP's report: modules (moduleStatus), settings (finalSettings)"),
+            "{}",
+            bad.summary
+        );
+
+        let bare = judge(&json!({"version": "2.4.21"}), &[]).unwrap();
+        assert_eq!(bare.state, State::Unknown);
+        assert_eq!(
+            bare.summary,
+            "nothing to judge: MISP's report lacks background_jobs (backgroundJobsStatus), redis (redisInfo), db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings)"
+        );
+        let only_redis = json!({"redisInfo": {"connection": true}});
+        let o = judge(&only_redis, &["redis".into()]).unwrap();
+        assert_eq!(o.state, State::Unknown, "{o:#?}");
+    }
+
+    #[test]
+    fn repeated_ignores_count_once() {
+        let o = judge(&healthy(), &["redis".into(), "redis".into()]).unwrap();
+        assert_eq!(o.summary, "no problem found in 7 diagnostics");
+        let all: Vec<String> = FINDINGS.iter().map(|f| f.to_string()).collect();
+        let none = judge(&healthy(), &all).unwrap();
+        assert_eq!(none.state, State::Unknown);
+        assert_eq!(
+            none.summary,
+            "nothing to judge: every diagnostic is ignored"
+        );
     }
 
     #[test]

@@ -236,11 +236,15 @@ async fn claim(
     };
     let lock = {
         use std::os::unix::fs::OpenOptionsExt;
+        // A link planted in a shared state directory would have a root poller create or
+        // open any file it points to.
+        let no_follow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
         fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .mode(0o600)
+            .custom_flags(no_follow)
             .open(&lock_path)
             .map_err(|e| file_err("open the heal lock", e))?
     };
@@ -256,36 +260,40 @@ async fn claim(
             Err(fs::TryLockError::Error(e)) => return Err(file_err("lock", e)),
         }
     }
-    let now = SystemTime::now()
+    let now_t = SystemTime::now();
+    let now = now_t
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs();
-    let mut note = None;
-    match fs::read(path) {
-        Ok(bytes) => match serde_json::from_slice::<HealState>(&bytes) {
-            Ok(state) => {
-                let ago = now.saturating_sub(state.last_restart);
-                if state.url == identity && ago < cooldown.as_secs() {
-                    return Ok(Claim::CoolingDown {
-                        ago: Duration::from_secs(ago),
-                    });
-                }
-            }
-            Err(_) => {
-                note = Some(format!(
-                    "state file {} was corrupt and has been rewritten",
-                    path.display()
-                ))
+    let shown = path.display().to_string();
+    let note = match fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        // Never read (a FIFO would block, a device never end) nor renamed over.
+        Ok(m) if !m.is_file() => {
+            let kind = if m.is_dir() {
+                "a directory"
+            } else {
+                "a FIFO, device or socket"
+            };
+            return Err(ClaimError::File(format!(
+                "state file {shown} is {kind}, not a regular file: use another --state-file"
+            )));
+        }
+        Ok(m) if m.len() > STATE_LIMIT => Some(format!(
+            "state file {shown} was corrupt (larger than 4 KiB) and has been rewritten"
+        )),
+        _ => match fs::read(path) {
+            Ok(bytes) => match prior(&bytes, &shown, identity, now_t, cooldown) {
+                Prior::CoolingDown(ago) => return Ok(Claim::CoolingDown { ago }),
+                Prior::Clear(note) => note,
+            },
+            Err(e) => {
+                return Err(ClaimError::File(format!(
+                    "cannot read state file {shown}: {e}"
+                )))
             }
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(ClaimError::File(format!(
-                "cannot read state file {}: {e}",
-                path.display()
-            )))
-        }
-    }
+    };
     let state = HealState {
         url: identity.to_owned(),
         last_restart: now,
@@ -298,22 +306,75 @@ async fn claim(
     Ok(Claim::Granted { note })
 }
 
+/// Ours is about 80 bytes; a larger "state file" is something else.
+const STATE_LIMIT: u64 = 4096;
+
+/// What a state file's bytes say about restarting now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Prior {
+    /// This MISP was restarted this long ago, within the cooldown: do not restart.
+    CoolingDown(Duration),
+    /// Restarting is allowed; the note (for the long output) says what was wrong with the
+    /// file, if anything.
+    Clear(Option<String>),
+}
+
+/// Judges the state file's `bytes` (`shown` names the file in notes) for the MISP
+/// `identity` at `now`. A restart recorded in the future never happened (a clock stepped
+/// back, a hand-edited file): honouring it would block healing until that date, so it is
+/// ignored, and said.
+pub fn prior(
+    bytes: &[u8],
+    shown: &str,
+    identity: &str,
+    now: SystemTime,
+    cooldown: Duration,
+) -> Prior {
+    let Ok(state) = serde_json::from_slice::<HealState>(bytes) else {
+        return Prior::Clear(Some(format!(
+            "state file {shown} was corrupt and has been rewritten"
+        )));
+    };
+    let recorded = UNIX_EPOCH.checked_add(Duration::from_secs(state.last_restart));
+    let Some(recorded) = recorded.filter(|t| super::in_future(*t, now).is_none()) else {
+        return Prior::Clear(Some(format!(
+            "state file {shown} records a restart in the future ({}): ignored",
+            recorded.map_or_else(|| format!("Unix time {}", state.last_restart), super::utc)
+        )));
+    };
+    // Ahead by no more than the skew allowed between hosts: just now.
+    let ago = now.duration_since(recorded).unwrap_or_default();
+    if state.url == identity && ago.as_secs() < cooldown.as_secs() {
+        Prior::CoolingDown(Duration::from_secs(ago.as_secs()))
+    } else {
+        Prior::Clear(None)
+    }
+}
+
 /// `/var/tmp/check_misp-<uid>/heal-<hash of the URL>.json`, the directory private to the
 /// user (and refused if someone else owns it, so no other user can plant a link there).
 fn default_state_path(identity: &str) -> Result<PathBuf, String> {
+    state_path_in(Path::new("/var/tmp"), identity)
+}
+
+fn state_path_in(base: &Path, identity: &str) -> Result<PathBuf, String> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-    let uid = fs::metadata("/proc/self").map(|m| m.uid()).ok();
-    let dir = match uid {
-        Some(uid) => PathBuf::from(format!("/var/tmp/check_misp-{uid}")),
-        None => PathBuf::from("/var/tmp/check_misp"),
-    };
-    let _ = fs::DirBuilder::new()
+    let uid = rustix::process::getuid().as_raw();
+    let dir = base.join(format!("check_misp-{uid}"));
+    let created = fs::DirBuilder::new()
         .mode(0o700)
         .recursive(true)
         .create(&dir);
-    let meta = fs::symlink_metadata(&dir)
-        .map_err(|e| format!("cannot create state directory {}: {e}", dir.display()))?;
-    if !meta.is_dir() || uid.is_some_and(|u| meta.uid() != u) {
+    // mkdir's own error says why (read-only file system, permission denied); the lookup
+    // after it would only say that the directory is not there.
+    let meta = fs::symlink_metadata(&dir).map_err(|lookup| {
+        format!(
+            "cannot create state directory {}: {}; use --state-file",
+            dir.display(),
+            created.err().unwrap_or(lookup)
+        )
+    })?;
+    if !meta.is_dir() || meta.uid() != uid {
         return Err(format!(
             "state directory {} is not a directory owned by this user; use --state-file",
             dir.display()
@@ -363,6 +424,38 @@ mod tests {
         let not = judge_after(&table(false), &table(false), &t);
         assert_eq!(not.state, State::Critical);
         assert!(not.summary.starts_with("not healed:"), "{}", not.summary);
+    }
+
+    /// The error is mkdir's, not the "No such file or directory" of the lookup after it.
+    /// As root nearly everything is writable; /sys refuses new directories to anyone.
+    #[test]
+    fn state_directory_errors_carry_the_os_cause() {
+        let uid = rustix::process::getuid().as_raw();
+        let base = Path::new("/sys");
+        let why = fs::create_dir(base.join(format!("check_misp-{uid}"))).unwrap_err();
+        assert_ne!(why.kind(), std::io::ErrorKind::NotFound, "{why}");
+        let e = state_path_in(base, "https://misp").unwrap_err();
+        assert_eq!(
+            e,
+            format!("cannot create state directory /sys/check_misp-{uid}: {why}; use --state-file")
+        );
+        // Under a regular file: "Not a directory", from mkdir too.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        fs::write(&file, b"").unwrap();
+        let e = state_path_in(&file, "https://misp").unwrap_err();
+        assert!(
+            e.ends_with(": Not a directory (os error 20); use --state-file"),
+            "{e}"
+        );
+        // A usable base: the private directory is made, mode 0700.
+        let p = state_path_in(dir.path(), "https://misp").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(p.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
     }
 
     #[test]

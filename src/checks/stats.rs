@@ -75,15 +75,16 @@ pub fn from_cache(
     max_age: Duration,
     t: &Thresholds,
 ) -> Result<Outcome, Error> {
-    let (stats, age) = read_cache(path, max_age, SystemTime::now())?;
-    let mut out = judge(kind, &stats, t);
+    let cached = read_cache(path, max_age, SystemTime::now())?;
+    let mut out = judge(kind, &cached.stats, t);
     out.summary
-        .push_str(&format!(" (cached {} ago)", human(age)));
+        .push_str(&format!(" (cached {} ago)", human(cached.age)));
     out.details.push(format!(
         "from cache {} (max age {})",
         path.display(),
         human(max_age)
     ));
+    out.details.extend(cached.note);
     Ok(out)
 }
 
@@ -152,12 +153,24 @@ pub fn write_cache(path: &Path, s: &Statistics, fetched_at: SystemTime) -> Resul
     })
 }
 
+/// A cache fresh enough to answer from.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Cached {
+    /// The four counts.
+    pub stats: Statistics,
+    /// Time since the fetch (zero when the fetch is ahead of this host's clock by less
+    /// than [`super::CLOCK_SKEW`]).
+    pub age: Duration,
+    /// Something the reader should know for the long output (an ignored fetch time).
+    pub note: Option<String>,
+}
+
 /// Reads the cache and its age, refusing a missing, unreadable, corrupt or stale one.
-pub fn read_cache(
-    path: &Path,
-    max_age: Duration,
-    now: SystemTime,
-) -> Result<(Statistics, Duration), Error> {
+///
+/// A fetch time in the future cannot be true: it is ignored (and said), and the file's
+/// modification time stands in. When that too is in the future, the cache's age is
+/// unknown and the cache is refused, never taken as fresh forever.
+pub fn read_cache(path: &Path, max_age: Duration, now: SystemTime) -> Result<Cached, Error> {
     let shown = path.display();
     let fail = |what: String| Error::LocalFile(format!("cache {shown} {what}"));
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
@@ -189,9 +202,27 @@ pub fn read_cache(
             "is corrupt ({why}): the next --update-cache rewrites it"
         ))
     })?;
+    let mut note = None;
+    let fetched_at = match fetched_at {
+        Some(t) if super::in_future(t, now).is_some() => {
+            note = Some(format!(
+                "cache {shown} says it was fetched at {}, in the future: ignored, the file's time is used",
+                super::utc(t)
+            ));
+            None
+        }
+        other => other,
+    };
     // A cache in the seed helper's format has no fetch time: its file time stands in.
     let fetched_at = fetched_at.or_else(|| meta.modified().ok()).unwrap_or(now);
-    // Written "in the future" (clock stepped back): as fresh as can be.
+    if let Some(ahead) = super::in_future(fetched_at, now) {
+        return Err(fail(format!(
+            "was written {} in the future ({}), so its age is unknown: is this host's clock right? The next --update-cache rewrites it",
+            human(ahead),
+            super::utc(fetched_at)
+        )));
+    }
+    // Ahead by no more than the skew allowed between hosts: just written.
     let age = now.duration_since(fetched_at).unwrap_or_default();
     if age > max_age {
         return Err(fail(format!(
@@ -200,7 +231,7 @@ pub fn read_cache(
             human(max_age)
         )));
     }
-    Ok((stats, age))
+    Ok(Cached { stats, age, note })
 }
 
 /// The four counts, and the fetch time when the cache records one. Accepts the seed
@@ -218,16 +249,12 @@ pub fn parse_cache(bytes: &[u8]) -> Result<(Statistics, Option<SystemTime>), Str
     }
     let count = |key: &str| -> Result<u64, String> {
         let field = v.get(key).ok_or_else(|| format!("no \"{key}\""))?;
-        misp::number(field).ok_or_else(|| {
-            if field.as_i64() == Some(-1) || field.as_str().map(str::trim) == Some("-1") {
-                format!("\"{key}\" is -1: the writer recorded a failed update")
-            } else {
-                format!(
-                    "\"{key}\" is not a count: {}",
-                    misp::one_line(&field.to_string(), 40)
-                )
-            }
-        })
+        if field.as_i64() == Some(-1) || field.as_str().map(str::trim) == Some("-1") {
+            return Err(format!(
+                "\"{key}\" is -1: the writer recorded a failed update"
+            ));
+        }
+        misp::count(field, &format!("\"{key}\""))
     };
     let stats = Statistics {
         events_month: count("events")?,
@@ -239,7 +266,7 @@ pub fn parse_cache(bytes: &[u8]) -> Result<(Statistics, Option<SystemTime>), Str
         None => None,
         Some(t) => Some(
             misp::number(t)
-                .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+                .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
                 .ok_or("\"fetched_at\" is not a Unix time")?,
         ),
     };
@@ -361,8 +388,11 @@ mod tests {
         let at = UNIX_EPOCH + Duration::from_secs(1_732_350_000);
         write_cache(&p, &S, at).unwrap();
         let hour = Duration::from_secs(3600);
-        let (s, age) = read_cache(&p, hour, at + Duration::from_secs(723)).unwrap();
-        assert_eq!((s, age), (S, Duration::from_secs(723)));
+        let c = read_cache(&p, hour, at + Duration::from_secs(723)).unwrap();
+        assert_eq!(
+            (c.stats, c.age, c.note),
+            (S, Duration::from_secs(723), None)
+        );
         let err = read_cache(&p, hour, at + 2 * hour).unwrap_err().to_string();
         assert_eq!(
             err,
@@ -371,8 +401,9 @@ mod tests {
                 p.display()
             )
         );
-        // A clock stepped back makes the cache look young, not broken.
-        assert_eq!(read_cache(&p, hour, at - hour).unwrap().1, Duration::ZERO);
+        // A few minutes ahead is skew between hosts: just written.
+        let skewed = read_cache(&p, hour, at - Duration::from_secs(120)).unwrap();
+        assert_eq!((skewed.age, skewed.note), (Duration::ZERO, None));
         let missing = dir.join("nope.json");
         let err = read_cache(&missing, hour, at).unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
@@ -380,5 +411,41 @@ mod tests {
         let err = read_cache(&dir, hour, at).unwrap_err().to_string();
         assert!(err.ends_with("is a directory, not a cache file"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A fetch time in the future is never "fresh forever": it is ignored and said, the
+    /// file's time is used, and when that is in the future too the cache is refused.
+    #[test]
+    fn future_fetch_times_are_ignored_and_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("stats.json");
+        let in_2100 = UNIX_EPOCH + Duration::from_secs(4_102_444_800);
+        write_cache(&p, &S, in_2100).unwrap();
+        let hour = Duration::from_secs(3600);
+        let now = SystemTime::now();
+        let c = read_cache(&p, hour, now).unwrap();
+        assert!(c.age < Duration::from_secs(60), "{c:?}");
+        assert_eq!(
+            c.note.unwrap(),
+            format!(
+                "cache {} says it was fetched at 2100-01-01T00:00:00Z, in the future: ignored, the file's time is used",
+                p.display()
+            )
+        );
+        // An hour later the file's own time makes it stale, as it should be.
+        let err = read_cache(&p, hour, now + 2 * hour)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(" is 2h old (max 1h)"), "{err}");
+        // Seen from a clock a day behind, the file itself was written in the future.
+        let err = read_cache(&p, hour, now - 24 * hour).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("cache {} was written 2", p.display()))
+                && text.contains(" in the future (")
+                && text.ends_with("its age is unknown: is this host's clock right? The next --update-cache rewrites it"),
+            "{text}"
+        );
+        assert_eq!(err.state(State::Critical), State::Unknown);
     }
 }

@@ -12,24 +12,70 @@ use crate::error::Error;
 use crate::http::Response;
 use serde_json::Value;
 
-/// A count from MISP: a JSON number or a string holding one (`12`, `"12"`, `12.0`).
+/// The largest count believed: 2^53, the last integer a double (PHP's and JavaScript's
+/// number) holds exactly. Nothing MISP counts comes near it; a value above it is a broken
+/// answer, and summing such values would wrap.
+pub const MAX_COUNT: u64 = 1 << 53;
+
+/// A count from MISP: a JSON number or a string holding one (`12`, `"12"`, `12.0`), at
+/// most [`MAX_COUNT`].
 pub fn number(v: &Value) -> Option<u64> {
+    match read_count(v) {
+        Count::Valid(n) => Some(n),
+        Count::TooLarge | Count::Invalid => None,
+    }
+}
+
+/// Like [`number`], with the reason spelled out for `field` when `v` is not a count:
+/// `jobCount is 18446744073709551615, beyond any real count (above 2^53)`.
+pub fn count(v: &Value, field: &str) -> Result<u64, String> {
+    let shown = || one_line(&v.to_string(), 40);
+    match read_count(v) {
+        Count::Valid(n) => Ok(n),
+        Count::TooLarge => Err(format!(
+            "{field} is {}, beyond any real count (above 2^53)",
+            shown()
+        )),
+        Count::Invalid => Err(format!("{field} is not a count: {}", shown())),
+    }
+}
+
+enum Count {
+    Valid(u64),
+    TooLarge,
+    Invalid,
+}
+
+fn read_count(v: &Value) -> Count {
+    let whole = |f: f64| {
+        if !(f.is_finite() && f >= 0.0 && f.fract() == 0.0) {
+            Count::Invalid
+        } else if f > MAX_COUNT as f64 {
+            Count::TooLarge
+        } else {
+            Count::Valid(f as u64)
+        }
+    };
+    let int = |n: u64| {
+        if n > MAX_COUNT {
+            Count::TooLarge
+        } else {
+            Count::Valid(n)
+        }
+    };
     match v {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| *f >= 0.0 && f.fract() == 0.0)
-                .map(|f| f as u64)
-        }),
+        Value::Number(n) => match n.as_u64() {
+            Some(n) => int(n),
+            None => n.as_f64().map_or(Count::Invalid, whole),
+        },
         Value::String(s) => {
             let s = s.trim();
-            s.parse::<u64>().ok().or_else(|| {
-                s.parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite() && *f >= 0.0 && f.fract() == 0.0)
-                    .map(|f| f as u64)
-            })
+            match s.parse::<u64>() {
+                Ok(n) => int(n),
+                Err(_) => s.parse::<f64>().map_or(Count::Invalid, whole),
+            }
         }
-        _ => None,
+        _ => Count::Invalid,
     }
 }
 
@@ -172,6 +218,31 @@ mod tests {
         assert_eq!(number(&json!("x")), None);
         assert_eq!(number(&json!(null)), None);
         assert_eq!(number(&json!(1.5)), None);
+    }
+
+    #[test]
+    fn counts_beyond_two_to_the_53_are_refused_and_named() {
+        assert_eq!(number(&json!(MAX_COUNT)), Some(MAX_COUNT));
+        assert_eq!(number(&json!(format!("{MAX_COUNT}"))), Some(MAX_COUNT));
+        for absurd in [
+            json!(u64::MAX),
+            json!("18446744073709551615"),
+            json!("18446744073709551616"),
+            json!(MAX_COUNT + 1),
+            json!("1e300"),
+            json!(1e300),
+        ] {
+            assert_eq!(number(&absurd), None, "{absurd}");
+            let e = count(&absurd, "jobCount").unwrap_err();
+            assert!(
+                e.starts_with("jobCount is ") && e.ends_with("beyond any real count (above 2^53)"),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            count(&json!("x"), "stats.user_count").unwrap_err(),
+            "stats.user_count is not a count: \"x\""
+        );
     }
 
     #[test]

@@ -28,12 +28,7 @@ pub fn parse(v: &Value) -> Result<Statistics, String> {
     let count = |key: &str| -> Result<u64, String> {
         match stats.get(key) {
             None => Err(format!("stats.{key} is missing")),
-            Some(v) => super::number(v).ok_or_else(|| {
-                format!(
-                    "stats.{key} is not a count: {}",
-                    super::one_line(&v.to_string(), 40)
-                )
-            }),
+            Some(v) => super::count(v, &format!("stats.{key}")),
         }
     };
     Ok(Statistics {

@@ -42,6 +42,31 @@ impl MispVersion {
         Some(v)
     }
 
+    /// Parses a version the user wrote as a bound (`--min-version`): `2.5.1`, `v2.5.1` or
+    /// `2.5`, and nothing else. Unlike [`MispVersion::parse`], nothing after the numbers
+    /// is tolerated: `2.4.x` or `2.4.1a` is a typo whose intended bound is unknown, and
+    /// reading it as 2.4.0 or 2.4.1 would silently check something else.
+    pub fn parse_bound(text: &str) -> Option<Self> {
+        let t = text.trim();
+        let t = t.strip_prefix(['v', 'V']).unwrap_or(t);
+        let parts: Vec<&str> = t.split('.').collect();
+        if !(2..=3).contains(&parts.len()) {
+            return None;
+        }
+        let mut numbers = parts.iter().map(|p| {
+            if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+                p.parse::<u64>().ok()
+            } else {
+                None
+            }
+        });
+        Some(MispVersion {
+            major: numbers.next()??,
+            minor: numbers.next()??,
+            hotfix: numbers.next().unwrap_or(Some(0))?,
+        })
+    }
+
     /// The version in a `getVersion` answer. Every MISP from 2.4.130 to 2.5 sends
     /// `{"version": "2.x.y", ...}` (the other keys changed over time and are not needed);
     /// `VERSION.json`'s own `{"major":2,"minor":4,"hotfix":130}` is accepted too.
@@ -78,6 +103,32 @@ mod tests {
         assert_eq!(v("2.4.199-dev").unwrap().to_string(), "2.4.199");
         for bad in ["", "two", "2", "2..1", "2.4.1.9", "x2.4.1"] {
             assert_eq!(v(bad), None, "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn bounds_are_numbers_only() {
+        let b = |s| MispVersion::parse_bound(s);
+        assert_eq!(b("2.5.1").unwrap().to_string(), "2.5.1");
+        assert_eq!(b(" v2.4.199 ").unwrap().to_string(), "2.4.199");
+        assert_eq!(b("2.4").unwrap().to_string(), "2.4.0");
+        for bad in [
+            "2.4.x",
+            "2.4.1a",
+            "2.4.",
+            "2.4.1-dev",
+            "2.4.1.9",
+            "2",
+            "",
+            "v",
+            "2..1",
+            ".2.4",
+            "2.4.+1",
+            "2.4.99999999999999999999",
+            "2.4 .1",
+            "x2.4.1",
+        ] {
+            assert_eq!(b(bad), None, "{bad:?} accepted");
         }
     }
 

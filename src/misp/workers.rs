@@ -204,7 +204,7 @@ fn parse_queue(name: &str, v: &Value) -> Result<Queue, ParseError> {
     };
     let job_count = match obj.get("jobCount") {
         None | Some(Value::Null) => None,
-        Some(j) => Some(number(j).ok_or_else(|| bad("jobCount is not a count".into()))?),
+        Some(j) => Some(super::count(j, "jobCount").map_err(bad)?),
     };
     Ok(Queue {
         name: name.to_owned(),
@@ -264,7 +264,7 @@ pub struct Summary {
     pub queues_wrong_user: Vec<String>,
     /// `(queue, alive, expected)` for each queue below `--min-workers`.
     pub short: Vec<(String, u64, u64)>,
-    /// Jobs waiting, summed over all queues.
+    /// Jobs waiting, summed over all queues (saturating; each count is at most 2^53).
     pub jobs: u64,
     /// `(queue, jobCount)` for each queue that reports one.
     pub jobs_by_queue: Vec<(String, u64)>,
@@ -298,9 +298,9 @@ impl WorkerTable {
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for q in &self.queues {
-            s.alive += q.alive();
-            s.dead += q.dead();
-            s.wrong_user += q.wrong_user();
+            s.alive = s.alive.saturating_add(q.alive());
+            s.dead = s.dead.saturating_add(q.dead());
+            s.wrong_user = s.wrong_user.saturating_add(q.wrong_user());
             if q.is_down() {
                 s.queues_down.push(q.name.clone());
             } else if q.alive() == 0 {
@@ -311,7 +311,7 @@ impl WorkerTable {
                 s.short.push((q.name.clone(), q.alive(), min));
             }
             if let Some(j) = q.job_count {
-                s.jobs += j;
+                s.jobs = s.jobs.saturating_add(j);
                 s.jobs_by_queue.push((q.name.clone(), j));
             }
             s.liveness_unknown |= q.workers.iter().any(|w| w.liveness_unknown);
@@ -564,6 +564,29 @@ mod tests {
             v[q] = json!({"ok": true, "workers": "nope"});
         }
         assert!(matches!(parse(&v), Err(ParseError::Malformed(_))));
+    }
+
+    #[test]
+    fn absurd_job_counts_are_malformed_not_wrapped() {
+        let mut v = json!({"supervisord_status": true});
+        for q in CORE_QUEUES {
+            v[q] = json!({"ok": true, "workers": [w(true)], "jobCount": "0"});
+        }
+        v["default"]["jobCount"] = json!("18446744073709551615");
+        v["email"]["jobCount"] = json!("18446744073709551615");
+        assert_eq!(
+            parse(&v),
+            Err(ParseError::Malformed(
+                "queue 'default': jobCount is \"18446744073709551615\", beyond any real count (above 2^53)".into()
+            ))
+        );
+        // The largest believable counts still add up without wrapping.
+        v["default"]["jobCount"] = json!(super::super::MAX_COUNT);
+        v["email"]["jobCount"] = json!(super::super::MAX_COUNT);
+        assert_eq!(
+            parse(&v).unwrap().summary().jobs,
+            2 * super::super::MAX_COUNT
+        );
     }
 
     #[test]

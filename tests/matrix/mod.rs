@@ -46,6 +46,10 @@ macro_rules! each_case {
             key_not_alphanumeric,
             key_file_missing,
             key_file_is_a_directory,
+            key_file_is_dev_zero,
+            key_file_is_a_fifo,
+            key_file_is_huge,
+            key_in_misp_key_file,
             empty_misp_key,
             bad_url,
             bad_url_scheme,
@@ -515,8 +519,68 @@ pub fn build(name: &str, key: &str) -> Case {
             let url = m.sim.http_url();
             let path = m.path("keydir");
             let a = strings(&["workers", "--url", &url, "--key-file", &path]);
-            let cause = format!("cannot read API key file {path}: Is a directory");
+            let cause =
+                format!("cannot read API key file {path}: is a directory, not a regular file");
             Case::new(m, a, 3, UNKNOWN, cause)
+        }
+        "key_file_is_dev_zero" => {
+            // Endless: read to the end, it ran past -t and ate gigabytes.
+            let m = misp(key);
+            let url = m.sim.http_url();
+            let a = strings(&[
+                "workers",
+                "--url",
+                &url,
+                "--key-file",
+                "/dev/zero",
+                "-t",
+                "2s",
+            ]);
+            let cause =
+                "cannot read API key file /dev/zero: is a character device, not a regular file";
+            let mut c = Case::new(m, a, 3, UNKNOWN, cause.into());
+            c.quick = Some(Duration::from_secs(1));
+            c
+        }
+        "key_file_is_a_fifo" => {
+            // No writer: a plain open() blocks for ever.
+            let m = misp(key);
+            let path = m.path("keyfifo");
+            let mode = rustix::fs::Mode::from_raw_mode(0o600);
+            rustix::fs::mkfifoat(rustix::fs::CWD, path.as_str(), mode).expect("mkfifo");
+            let url = m.sim.http_url();
+            let a = strings(&["workers", "--url", &url, "--key-file", &path, "-t", "2s"]);
+            let cause = format!(
+                "cannot read API key file {path}: is a FIFO (named pipe), not a regular file"
+            );
+            let mut c = Case::new(m, a, 3, UNKNOWN, cause);
+            c.quick = Some(Duration::from_secs(1));
+            c
+        }
+        "key_file_is_huge" => {
+            // Sparse, so the test costs no disk: 8 GiB are never read.
+            let m = misp(key);
+            let path = m.path("bigkey");
+            let f = std::fs::File::create(&path).expect("create");
+            f.set_len(8 << 30).expect("set_len");
+            let url = m.sim.http_url();
+            let a = strings(&["workers", "--url", &url, "--key-file", &path, "-t", "2s"]);
+            let cause =
+                format!("cannot read API key file {path}: is larger than 4 KiB, so not a key file");
+            let mut c = Case::new(m, a, 3, UNKNOWN, cause);
+            c.quick = Some(Duration::from_secs(1));
+            c
+        }
+        "key_in_misp_key_file" => {
+            // The key pasted into MISP_KEY_FILE (an Icinga vars mix-up): not echoed as the
+            // "file" that does not exist, and the mix-up is named.
+            let m = misp(key);
+            let url = m.sim.http_url();
+            let a = strings(&["workers", "--url", &url]);
+            let cause = "cannot read API key file [redacted]: No such file or directory (os error 2); the value looks like the key itself, but MISP_KEY_FILE takes the path of a file holding it (the key itself goes in MISP_KEY)";
+            let mut c = Case::new(m, a, 3, UNKNOWN, cause.into());
+            c.env.push(("MISP_KEY_FILE".into(), key.to_owned()));
+            c
         }
         "empty_misp_key" => {
             let m = misp(key);
