@@ -52,8 +52,8 @@ pub enum WorkerMode {
 /// How numbers are encoded in JSON answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
-    /// MISP 2.5: counts as JSON strings (statistics, event ids and timestamps, and
-    /// `jobCount` and `pid` in `getWorkers`).
+    /// MISP 2.5: counts as JSON strings (statistics, event ids and timestamps);
+    /// `jobCount` and `pid` in `getWorkers` stay ints, as in 2.4.
     V25,
     /// MISP 2.4: JSON numbers; `attributes_per_event` and `average_user_per_org` are
     /// floats such as `161.0`.
@@ -83,6 +83,9 @@ pub struct SimOptions {
     pub tls_expired: bool,
     /// Number of events in the event index (default 12).
     pub events: u32,
+    /// `MISP.baseurl`, where a page request without a session is redirected (default:
+    /// the simulator's own HTTPS URL, as on an installed MISP).
+    pub baseurl: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -98,6 +101,7 @@ impl Default for SimOptions {
             tls_names: vec!["localhost".to_string(), "127.0.0.1".to_string()],
             tls_expired: false,
             events: 12,
+            baseurl: None,
         }
     }
 }
@@ -260,6 +264,9 @@ impl Sim {
             .enable_all()
             .build()?;
         let shared = Arc::new(Shared::new(&opts));
+        if opts.baseurl.is_none() {
+            shared.lock().baseurl = format!("https://{https_addr}");
+        }
         {
             // from_std needs a runtime context; entering one works even when the caller
             // is itself inside another runtime (no block_on here).
@@ -373,6 +380,11 @@ impl Sim {
     /// The version `getVersion` reports (default `2.5.1`).
     pub fn set_version(&self, v: &str) {
         self.shared.lock().version = v.to_string();
+    }
+
+    /// `MISP.baseurl` (see [`SimOptions::baseurl`]).
+    pub fn set_baseurl(&self, url: &str) {
+        self.shared.lock().baseurl = url.trim_end_matches('/').to_string();
     }
 
     /// Whether `/users/heartbeat` exists (default true). Off, the simulator behaves as a
