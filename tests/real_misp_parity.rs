@@ -319,11 +319,14 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// What both sides must agree on, beyond the cases: the instance uuid (in cookie names)
-/// and `MISP.baseurl` (where a page request without a session is sent).
+/// What each side says about itself: the instance uuid (in cookie names), `MISP.baseurl`
+/// (where a page request without a session is sent) and the version check's result
+/// (which decides whether `newest` is null).
 struct Identity {
     uuid: String,
     baseurl: String,
+    /// `version.upToDate` in serverSettings.
+    up_to_date: Option<String>,
 }
 
 fn identity(t: &Target) -> Identity {
@@ -344,6 +347,7 @@ fn identity(t: &Target) -> Identity {
     Identity {
         uuid: version["uuid"].as_str().unwrap_or_default().to_owned(),
         baseurl,
+        up_to_date: settings["version"]["upToDate"].as_str().map(str::to_owned),
     }
 }
 
@@ -546,31 +550,20 @@ fn simulator_answers_like_a_real_misp() {
         .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or(0);
     sim.set_events(events);
-    let real_settings = send(
-        &real,
-        "GET",
-        "/servers/serverSettings",
-        Who::Admin,
-        true,
-        None,
-    )
-    .ok()
-    .and_then(|a| a.json())
-    .unwrap_or_default();
-    if let Some(status) = real_settings["version"]["upToDate"].as_str() {
-        sim.set_up_to_date(status);
-    }
     if events == 0 {
         println!(
             "note: the real MISP has no events, so the shape of an index entry is not compared"
         );
     }
-
-    let ids = [identity(&real), identity(&simulated)];
+    let real_id = identity(&real);
     assert!(
-        !ids[0].uuid.is_empty() && !ids[0].baseurl.is_empty(),
+        !real_id.uuid.is_empty() && !real_id.baseurl.is_empty(),
         "real MISP: no uuid in getVersion or no MISP.baseurl in serverSettings"
     );
+    if let Some(status) = &real_id.up_to_date {
+        sim.set_up_to_date(status);
+    }
+    let ids = [real_id, identity(&simulated)];
     let mut report: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for c in cases() {
         let answers: Vec<Answer> = [&real, &simulated]
