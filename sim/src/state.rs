@@ -279,7 +279,8 @@ impl State {
             out.push((q.name.to_string(), J::Obj(entry)));
         }
         out.push(("proc_accessible".to_string(), J::Bool(true)));
-        // `MISP.manage_workers`, which 2.5's default config sets (2.4's lacked it: 1).
+        // `MISP.manage_workers` when the config has it (2.5.1's default config: true), else 1;
+        // the CakeResque generations keep 1.
         let controls = match self.mode {
             WorkerMode::Supervisor => J::Bool(true),
             _ => J::n(1),
