@@ -208,3 +208,50 @@ fn workers_and_jobs_share_one_get_workers_request() {
         "{r:#?}"
     );
 }
+
+#[test]
+fn each_distinct_request_goes_out_once() {
+    let m = Misp::start();
+    let r = m.https("all", &[]);
+    r.expect(0, "MISP ALL OK - all 11 checks OK");
+    let counts = m.sim.counts();
+    // stats and users share one statistics request, events and latency one index request,
+    // workers and jobs one getWorkers request.
+    assert_eq!(
+        counts.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "GET /events/index",
+            "GET /servers/getVersion",
+            "GET /servers/getWorkers",
+            "GET /servers/serverSettings",
+            "GET /users/heartbeat",
+            "GET /users/login",
+            "GET /users/statistics",
+        ],
+        "{counts:?}"
+    );
+    assert!(counts.values().all(|n| *n == 1), "{counts:?}");
+    // latency times the very request events judged.
+    assert_eq!(r.perf("latency_time_total"), r.perf("events_time"));
+    assert_eq!(r.perf("stats_events_month"), Some(37.0));
+    assert_eq!(r.perf("users_users"), Some(42.0));
+    // A failed shared fetch fails both checks, each named.
+    m.sim
+        .set_fault(Some("/users/statistics"), misp_sim::html_500());
+    let r = m.http("all", &["--only", "users,login,stats"]);
+    r.expect(2, "MISP ALL CRITICAL - 2 of 3 checks not OK");
+    assert!(
+        r.stdout.contains("\\_[CRITICAL] users - MISP answered 500"),
+        "{r:#?}"
+    );
+    assert!(
+        r.stdout.contains("\\_[CRITICAL] stats - MISP answered 500"),
+        "{r:#?}"
+    );
+    assert_eq!(m.sim.count("GET /users/statistics"), 2);
+    // The pair alone shares too.
+    m.sim.reset_counts();
+    let r = m.http("all", &["--only", "events,latency"]);
+    r.expect(0, "MISP ALL OK - all 2 checks OK");
+    assert_eq!(m.sim.count("GET /events/index"), 1);
+}

@@ -146,18 +146,23 @@ pub(crate) fn report(st: &State) -> J {
         "error" | "disabled" => J::Null,
         _ => J::s(current.clone()),
     };
-    let php = |value: &str, rec: &str, unit: &str, what: &str| {
+    let php = |value: u64, rec: u64, unit: &str, what: &str| {
         J::obj([
             ("explanation", J::s(what)),
-            ("recommended", J::s(rec)),
+            ("recommended", J::n(rec)),
             ("unit", J::s(unit)),
-            ("value", J::s(value)),
+            ("value", J::n(value)),
         ])
     };
     let mut final_settings = Vec::new();
     for (i, (name, value, message)) in CRITICAL_SETTINGS.iter().enumerate() {
         let error = (i < d.settings_errors).then_some(*message);
-        final_settings.push(setting(0, name, J::s(*value), "string", error));
+        let value = if *name == "MISP.baseurl" {
+            st.baseurl.as_str()
+        } else {
+            value
+        };
+        final_settings.push(setting(0, name, J::s(value), "string", error));
     }
     for i in CRITICAL_SETTINGS.len()..d.settings_errors {
         final_settings.push(setting(
@@ -186,7 +191,10 @@ pub(crate) fn report(st: &State) -> J {
         redis.extend([
             ("redis_version".to_string(), J::s("7.0.15")),
             ("used_memory_human".to_string(), J::s("2.13M")),
-            ("mem_fragmentation_ratio".to_string(), J::s("6.84")),
+            (
+                "mem_fragmentation_ratio".to_string(),
+                J::Num("6.84".to_string()),
+            ),
         ]);
     } else {
         redis.push(("connection_error".to_string(), J::s("Connection refused")));
@@ -205,11 +213,11 @@ pub(crate) fn report(st: &State) -> J {
             J::obj([
                 (
                     "max_execution_time",
-                    php("300", "300", "seconds", "The maximum duration that a script can run (does not affect the background workers)."),
+                    php(300, 300, "seconds", "The maximum duration that a script can run (does not affect the background workers)."),
                 ),
-                ("memory_limit", php("2048", "2048", "MB", "The maximum memory that PHP can consume.")),
-                ("upload_max_filesize", php("50", "50", "MB", "The maximum size that an uploaded file can be.")),
-                ("post_max_size", php("50", "50", "MB", "The maximum size of a POSTed message.")),
+                ("memory_limit", php(2048, 2048, "MB", "The maximum memory that PHP can consume.")),
+                ("upload_max_filesize", php(50, 50, "MB", "The maximum size that an uploaded file can be.")),
+                ("post_max_size", php(50, 50, "MB", "The maximum size of a POSTed message.")),
             ]),
         ),
         ("gpgStatus", J::s("OK")),
@@ -253,7 +261,7 @@ pub(crate) fn report(st: &State) -> J {
                 ("checked_table_column", J::Arr(vec![])),
                 ("diagnostic", J::Arr(vec![])),
                 ("diagnostic_index", J::Arr(vec![])),
-                ("expected_db_version", J::n(DB_VERSION)),
+                ("expected_db_version", J::s(DB_VERSION.to_string())),
                 ("error", J::s("")),
                 ("update_locked", J::Bool(false)),
                 ("remaining_lock_time", J::n(0)),
@@ -264,9 +272,10 @@ pub(crate) fn report(st: &State) -> J {
             "dbConfiguration",
             J::Arr(vec![J::obj([
                 ("name", J::s("innodb_buffer_pool_size")),
-                ("value", J::n(134_217_728)),
-                ("default", J::n(134_217_728)),
-                ("recommended", J::n(2_147_483_648)),
+                // SHOW VARIABLES answers strings.
+                ("value", J::s("134217728")),
+                ("default", J::s("134217728")),
+                ("recommended", J::s("2147483648")),
                 ("explanation", J::s("The size in bytes of the buffer pool.")),
             ])]),
         ),

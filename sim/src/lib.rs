@@ -52,8 +52,8 @@ pub enum WorkerMode {
 /// How numbers are encoded in JSON answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
-    /// MISP 2.5: counts as JSON strings (statistics, event ids and timestamps, and
-    /// `jobCount` and `pid` in `getWorkers`).
+    /// MISP 2.5: counts as JSON strings (statistics, event ids and timestamps);
+    /// `jobCount` and `pid` in `getWorkers` stay ints, as in 2.4.
     V25,
     /// MISP 2.4: JSON numbers; `attributes_per_event` and `average_user_per_org` are
     /// floats such as `161.0`.
@@ -88,6 +88,9 @@ pub struct SimOptions {
     pub tls_intermediate_days: Option<u32>,
     /// Number of events in the event index (default 12).
     pub events: u32,
+    /// `MISP.baseurl`, where a page request without a session is redirected (default:
+    /// the simulator's own HTTPS URL, as on an installed MISP).
+    pub baseurl: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -105,6 +108,7 @@ impl Default for SimOptions {
             tls_ca: false,
             tls_intermediate_days: None,
             events: 12,
+            baseurl: None,
         }
     }
 }
@@ -295,6 +299,9 @@ impl Sim {
             .enable_all()
             .build()?;
         let shared = Arc::new(Shared::new(&opts));
+        if opts.baseurl.is_none() {
+            shared.lock().baseurl = format!("https://{https_addr}");
+        }
         {
             // from_std needs a runtime context; entering one works even when the caller
             // is itself inside another runtime (no block_on here).
@@ -414,6 +421,11 @@ impl Sim {
     /// The version `getVersion` reports (default `2.5.1`).
     pub fn set_version(&self, v: &str) {
         self.shared.lock().version = v.to_string();
+    }
+
+    /// `MISP.baseurl` (see [`SimOptions::baseurl`]).
+    pub fn set_baseurl(&self, url: &str) {
+        self.shared.lock().baseurl = url.trim_end_matches('/').to_string();
     }
 
     /// Whether `/users/heartbeat` exists (default true). Off, the simulator behaves as a

@@ -8,7 +8,7 @@ use misp_sim::{Encoding, Sim, SimOptions, WorkerMode};
 
 const USAGE: &str = "usage: misp-sim [--bind 127.0.0.1] [--http-port N] [--https-port N] \
 [--key KEY | --key-file PATH] [--mode supervisor|cakeresque|legacy] [--encoding 2.4|2.5] \
-[--ca-out PATH] [--revive-delay-ms N] [--events N]";
+[--ca-out PATH] [--revive-delay-ms N] [--events N] [--baseurl URL]";
 
 fn main() -> ExitCode {
     match run() {
@@ -79,6 +79,7 @@ fn run() -> Result<(), String> {
                     _ => return Err(format!("--encoding: use 2.4 or 2.5, not {value}")),
                 }
             }
+            "--baseurl" => opts.baseurl = Some(value.trim_end_matches('/').to_string()),
             "--ca-out" => ca_out = Some(PathBuf::from(value)),
             "--revive-delay-ms" => {
                 opts.revive_delay = std::time::Duration::from_millis(num(&value)?)

@@ -3,7 +3,6 @@
 
 use std::convert::Infallible;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -38,8 +37,6 @@ const NO_PERMISSION: &str = "You do not have permission to use this functionalit
 #[derive(Clone)]
 struct Conn {
     shared: Arc<Shared>,
-    scheme: &'static str,
-    local: SocketAddr,
     /// Set by `ResetMidBody`: close this socket with RST instead of FIN.
     reset: Arc<AtomicBool>,
 }
@@ -50,7 +47,6 @@ pub(crate) async fn accept_loop(
     shared: Arc<Shared>,
     tls: Option<TlsAcceptor>,
 ) {
-    let scheme = if tls.is_some() { "https" } else { "http" };
     loop {
         let (tcp, _) = match listener.accept().await {
             Ok(c) => c,
@@ -64,10 +60,6 @@ pub(crate) async fn accept_loop(
         let reset = Arc::new(AtomicBool::new(false));
         let conn = Conn {
             shared: shared.clone(),
-            scheme,
-            local: tcp
-                .local_addr()
-                .unwrap_or_else(|_| ([127, 0, 0, 1], 0).into()),
             reset: reset.clone(),
         };
         let io = Guarded { tcp, reset };
@@ -286,7 +278,13 @@ async fn handle(req: Request<Incoming>, conn: Conn) -> Response<SimBody> {
         tokio::time::sleep(latency).await;
     }
     match fault {
-        None => route(&conn, &r).into_response(),
+        None => {
+            let mut rep = route(&conn, &r);
+            let heartbeat = endpoint(r.method, r.path).ends_with(" /users/heartbeat");
+            let cookie = conn.shared.lock().session_cookie(heartbeat);
+            rep.headers.push(("Set-Cookie", cookie));
+            rep.into_response()
+        }
         Some(f) => faulted(f, &conn, &r).await,
     }
 }
@@ -469,11 +467,9 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         if (ctrl.as_str(), action.as_str()) == ("users", "login") {
             return Reply::new(200, HTML, crate::login::LOGIN_PAGE);
         }
-        let host = match r.header("host") {
-            Some(h) if !h.is_empty() => h.to_string(),
-            _ => conn.local.to_string(),
-        };
-        return redirect(&format!("{}://{}/users/login", conn.scheme, host));
+        // Cake builds the target from `MISP.baseurl`, whatever URL the request came to.
+        let base = conn.shared.lock().baseurl.clone();
+        return redirect(&format!("{base}/users/login"));
     }
     let Some(role) = authenticate(r, &conn.shared.admin_key) else {
         let msg = if ajax {
@@ -511,11 +507,11 @@ fn route(conn: &Conn, r: &Req) -> Reply {
             let body = J::obj([
                 ("version", J::s(v.clone())),
                 ("pymisp_recommended_version", J::s(v)),
-                ("perm_sync", J::Bool(false)),
+                ("perm_sync", J::Bool(role == Role::SiteAdmin)),
                 ("perm_sighting", J::Bool(true)),
                 ("perm_galaxy_editor", J::Bool(true)),
                 ("perm_analyst_data", J::Bool(true)),
-                ("uuid", J::s("-")),
+                ("uuid", J::s(crate::state::INSTANCE_UUID)),
                 ("request_encoding", J::Arr(vec![J::s("gzip"), J::s("br")])),
                 ("filter_sightings", J::Bool(true)),
             ]);
@@ -541,15 +537,16 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         ("users", "checkifloggedin") => Reply::new(200, HTML, "OK"),
         // A key logs a session in, and a logged-in user is sent on from the login page.
         ("users", "login") => {
-            let host = r.header("host").unwrap_or("127.0.0.1");
-            redirect(&format!("{}://{host}/users/routeafterlogin", conn.scheme))
+            let base = conn.shared.lock().baseurl.clone();
+            redirect(&format!("{base}/users/routeafterlogin"))
         }
         _ => cake_error(404, "Not Found", r),
     }
 }
 
+/// MISP's redirects carry no body (Content-Length: 0).
 fn redirect(location: &str) -> Reply {
-    let mut rep = Reply::new(302, HTML, redirect_html(location));
+    let mut rep = Reply::new(302, HTML, "");
     rep.headers.push(("Location", location.to_string()));
     rep
 }

@@ -8,6 +8,9 @@ use std::time::Duration;
 use crate::json::J;
 use crate::{Encoding, Fault, SimOptions, WorkerMode};
 
+/// `MISP.uuid`, reported by getVersion and part of the session cookie's name.
+pub(crate) const INSTANCE_UUID: &str = "5e4b5a1c-8d3f-4c1e-9a57-3c0d2b1e6f40";
+
 /// Queue names in the order MISP's `workerDiagnostics` emits them.
 /// The account MISP's web server runs as.
 const WEB_USER: &str = "www-data";
@@ -73,6 +76,10 @@ pub(crate) struct State {
     pub(crate) events: u32,
     stats: Vec<(String, u64)>,
     pub(crate) version: String,
+    /// `MISP.baseurl`: where MISP sends a page request without a session.
+    pub(crate) baseurl: String,
+    /// Sessions handed out so far (each answer opens one, as MISP's do).
+    pub(crate) sessions: u64,
     /// `/users/heartbeat` exists (MISP 2.4.194 and later).
     pub(crate) heartbeat: bool,
     /// What `/servers/serverSettings` reports.
@@ -131,6 +138,8 @@ impl State {
             events: opts.events,
             stats: STATS.iter().map(|&(k, v)| (k.to_string(), v)).collect(),
             version: "2.5.1".to_string(),
+            baseurl: opts.baseurl.clone().unwrap_or_default(),
+            sessions: 0,
             heartbeat: true,
             diag: crate::diagnostics::Diag::default(),
             latency: Duration::ZERO,
@@ -271,7 +280,8 @@ impl State {
                     .iter()
                     .map(|w| {
                         J::obj([
-                            ("pid", self.num(w.pid)),
+                            // PHP array keys: ints in every version.
+                            ("pid", J::n(w.pid)),
                             ("user", J::s(&q.user)),
                             ("alive", J::Bool(w.alive && correct_user)),
                             ("correct_user", J::Bool(correct_user)),
@@ -282,12 +292,19 @@ impl State {
                 entry.push(("workers".to_string(), J::Arr(list)));
             }
             if q.name != "scheduler" {
-                entry.push(("jobCount".to_string(), self.num(q.jobs)));
+                // Redis LLEN: an int in every version.
+                entry.push(("jobCount".to_string(), J::n(q.jobs)));
             }
             out.push((q.name.to_string(), J::Obj(entry)));
         }
         out.push(("proc_accessible".to_string(), J::Bool(true)));
-        out.push(("controls".to_string(), J::n(1)));
+        // `MISP.manage_workers` when the config has it (2.5.1's default config: true), else 1;
+        // the CakeResque generations keep 1.
+        let controls = match self.mode {
+            WorkerMode::Supervisor => J::Bool(true),
+            _ => J::n(1),
+        };
+        out.push(("controls".to_string(), controls));
         if self.mode == WorkerMode::Supervisor {
             out.push(("supervisord_status".to_string(), J::Bool(self.supervisord)));
         }
@@ -395,6 +412,27 @@ impl State {
             (k.clone(), val)
         });
         J::obj([("stats", J::obj(stats))])
+    }
+
+    /// A new session cookie as MISP sets it (the name carries the instance uuid; the
+    /// heartbeat runs before MISP's session setup and gets CakePHP's default name).
+    pub(crate) fn session_cookie(&mut self, heartbeat: bool) -> String {
+        self.sessions += 1;
+        let name = if heartbeat {
+            "CAKEPHP".to_string()
+        } else {
+            format!("MISP-{INSTANCE_UUID}")
+        };
+        // 26 characters of [0-9a-v], as PHP's session ids.
+        let mut n = self.sessions.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let id: String = (0..26)
+            .map(|_| {
+                let c = char::from_digit((n % 32) as u32, 32).unwrap_or('0');
+                n = n.rotate_right(5) ^ self.sessions;
+                c
+            })
+            .collect();
+        format!("{name}={id}; Max-Age=216000; path=/; HttpOnly; SameSite=Lax")
     }
 
     /// Setting a fault for a prefix replaces any earlier one for the same prefix.

@@ -118,11 +118,18 @@ fn non_rest_requests_go_to_the_login_page() {
         "/events/index/limit:1/page:1/searchminimal:1",
         &[("Authorization", DEFAULT_KEY)],
     );
+    // To MISP.baseurl (by default the simulator's HTTPS URL), with no body, as MISP does.
     assert_eq!(r.status, 302);
-    let port = sim.http_port();
     assert_eq!(
         r.header("location").unwrap(),
-        format!("http://127.0.0.1:{port}/users/login")
+        format!("{}/users/login", sim.https_url())
+    );
+    assert!(r.body.is_empty());
+    sim.set_baseurl("https://misp.example.test/");
+    let r = request(&sim, "GET", "/servers/getWorkers", &[]);
+    assert_eq!(
+        r.header("location").unwrap(),
+        "https://misp.example.test/users/login"
     );
 
     let r = request(&sim, "GET", "/users/login", &[]);
@@ -167,7 +174,8 @@ fn bad_keys_get_403() {
 
 #[test]
 fn healthy_workers_in_each_mode() {
-    // Supervisor, 2.5 encoding: 5/5/5/5/1 processes, strings, supervisord_status.
+    // Supervisor, 2.5 encoding: 5/5/5/5/1 processes, ints (as 2.5.1 sends them),
+    // supervisord_status, controls true (2.5's default config sets manage_workers).
     let sim = start(WorkerMode::Supervisor, Encoding::V25);
     let (r, v) = workers(&sim);
     let text = r.text();
@@ -192,13 +200,14 @@ fn healthy_workers_in_each_mode() {
         ("update", 1),
     ] {
         assert_eq!(v[q]["ok"], json!(true));
-        assert_eq!(v[q]["jobCount"], json!("0"));
+        assert_eq!(v[q]["jobCount"], json!(0));
         assert_eq!(pids(&v, q).len(), n);
     }
     assert_eq!(
         v["cache"]["workers"][0],
-        json!({"pid": "1673201", "user": "www-data", "alive": true, "correct_user": true, "ok": true})
+        json!({"pid": 1673201, "user": "www-data", "alive": true, "correct_user": true, "ok": true})
     );
+    assert_eq!(v["controls"], json!(true));
     assert_eq!(v["supervisord_status"], json!(true));
     assert_eq!((sim.alive_workers(), sim.dead_workers()), (21, 0));
 
@@ -233,7 +242,7 @@ fn killed_workers_show_per_mode() {
     let (r, v) = workers(&sim);
     assert_eq!(pids(&v, "cache").len(), 4);
     assert_eq!(v["cache"]["ok"], json!(true));
-    assert!(r.text().contains(r#""update":{"ok":false,"jobCount":"7"}"#));
+    assert!(r.text().contains(r#""update":{"ok":false,"jobCount":7}"#));
     assert_eq!((sim.alive_workers(), sim.dead_workers()), (19, 1));
 
     // CakeResque: the entry stays, dead; the queue is not ok.
@@ -261,6 +270,35 @@ fn killed_workers_show_per_mode() {
     assert_eq!(v["supervisord_status"], json!(false));
     sim.set_background_jobs(false);
     assert_eq!(workers(&sim).1, json!(["Background jobs not enabled"]));
+}
+
+#[test]
+fn every_answer_opens_a_session_as_misp_does() {
+    let sim = Sim::start(SimOptions::default()).unwrap();
+    let uuid = api(&sim, "GET", "/servers/getVersion", DEFAULT_KEY).json()["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for r in [
+        api(&sim, "GET", "/servers/getWorkers", DEFAULT_KEY),
+        api(&sim, "GET", "/servers/getWorkers", READONLY_KEY),
+        request(&sim, "GET", "/users/login", &[]),
+        request(&sim, "GET", "/servers/getWorkers", &[]),
+    ] {
+        let cookie = r.header("set-cookie").expect("Set-Cookie");
+        assert!(cookie.starts_with(&format!("MISP-{uuid}=")), "{cookie}");
+        assert!(
+            cookie.ends_with("; path=/; HttpOnly; SameSite=Lax"),
+            "{cookie}"
+        );
+    }
+    // The heartbeat answers before MISP names its session.
+    let r = request(&sim, "GET", "/users/heartbeat", &[]);
+    assert!(r.header("set-cookie").unwrap().starts_with("CAKEPHP="));
+    // Control answers are the simulator's own.
+    assert!(request(&sim, "GET", "/__sim/counts", &[])
+        .header("set-cookie")
+        .is_none());
 }
 
 #[test]

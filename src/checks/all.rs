@@ -7,8 +7,11 @@
 //! A join rather than `tokio::spawn`/`JoinSet`, because spawned tasks must own their data
 //! (`'static`); joined futures simply borrow the invocations.
 
-use crate::cli::{Check, Invocation};
+use crate::cli::{Check, Invocation, StatsKind};
+use crate::error::Error;
+use crate::http::{Client, Kind};
 use crate::outcome::{Metric, Outcome, State};
+use hyper::Method;
 use std::future::Future;
 use std::pin::Pin;
 use tokio::time::Instant;
@@ -17,21 +20,23 @@ type Pending<'a> = Pin<Box<dyn Future<Output = Vec<(usize, Outcome)>> + 'a>>;
 
 /// Runs every check concurrently and combines their outcomes; a check that fails becomes
 /// an outcome with its error's state and message, so one failure never hides the others.
+/// Checks that judge the same answer share one request (see [`Pair`]), so `all` sends
+/// each distinct request once.
 pub async fn run(subs: &[Invocation], deadline: Instant, verbose: u8) -> Outcome {
     let start = Instant::now();
-    let shared = shared_worker_table(subs);
+    let pairs = pairs(subs);
     let running: Vec<Pending<'_>> = subs
         .iter()
         .enumerate()
         .filter_map(|(i, sub)| {
             let own = deadline.min(start + sub.timeout);
-            match shared {
-                Some(pair) if pair.jobs == i => None,
-                Some(pair) if pair.workers == i => {
-                    Some(Box::pin(workers_and_jobs(subs, pair, own)) as Pending<'_>)
-                }
+            match pairs.iter().find(|p| p.first == i || p.second == i) {
+                Some(pair) if pair.second == i => None,
+                Some(&pair) => Some(Box::pin(shared(subs, pair, own)) as Pending<'_>),
                 // Boxed: `run` calls this function, so its future cannot contain its own type.
-                _ => Some(Box::pin(async move { vec![(i, alone(sub, own).await)] }) as Pending<'_>),
+                None => {
+                    Some(Box::pin(async move { vec![(i, alone(sub, own).await)] }) as Pending<'_>)
+                }
             }
         })
         .collect();
@@ -50,61 +55,113 @@ async fn alone(sub: &Invocation, deadline: Instant) -> Outcome {
         .unwrap_or_else(|e| super::failed(sub, &e))
 }
 
-/// Positions of a `workers` (without healing) and a `jobs` sub-check, when both run.
+/// Two sub-checks that judge the same answer, by position: `workers` (without healing)
+/// and `jobs` judge one getWorkers answer; `stats` and `users` one statistics answer;
+/// `events` and `latency` one events index answer when latency times that very request
+/// (its timings are then those of the request events judges). One site-admin request and
+/// one TLS handshake less per pair and poll.
 #[derive(Clone, Copy)]
-struct SharedTable {
-    workers: usize,
-    jobs: usize,
+struct Pair {
+    first: usize,
+    second: usize,
 }
 
-fn shared_worker_table(subs: &[Invocation]) -> Option<SharedTable> {
-    let workers = subs
-        .iter()
-        .position(|s| matches!(s.check, Check::Workers { heal: None, .. }))?;
-    let jobs = subs
-        .iter()
-        .position(|s| matches!(s.check, Check::Jobs { .. }))?;
-    Some(SharedTable { workers, jobs })
+fn pairs(subs: &[Invocation]) -> Vec<Pair> {
+    let find = |want: &dyn Fn(&Check) -> bool| subs.iter().position(|s| want(&s.check));
+    let fetched_stats = |c: &Check, k: StatsKind| matches!(c, Check::Stats { kind, cache_file: None, update_cache: false, .. } if *kind == k);
+    let events_path = subs.iter().find_map(|s| match s.check {
+        Check::Events { limit, .. } => Some(super::events::index_path(limit)),
+        _ => None,
+    });
+    let candidates = [
+        (
+            find(&|c| matches!(c, Check::Workers { heal: None, .. })),
+            find(&|c| matches!(c, Check::Jobs { .. })),
+        ),
+        (
+            find(&|c| fetched_stats(c, StatsKind::Activity)),
+            find(&|c| fetched_stats(c, StatsKind::Users)),
+        ),
+        (
+            find(&|c| matches!(c, Check::Events { .. })),
+            find(&|c| matches!(c, Check::Latency { path } if Some(path) == events_path.as_ref())),
+        ),
+    ];
+    candidates
+        .into_iter()
+        .filter_map(|pair| match pair {
+            // One deadline for both: only when they have the same timeout.
+            (Some(first), Some(second)) if subs[first].timeout == subs[second].timeout => {
+                Some(Pair { first, second })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
-/// `workers` and `jobs` judge the same getWorkers answer: ask MISP once (one site-admin
-/// request less per poll, and one TLS handshake less) and judge it twice.
-async fn workers_and_jobs(
-    subs: &[Invocation],
-    pair: SharedTable,
-    deadline: Instant,
-) -> Vec<(usize, Outcome)> {
-    let (w, j) = (&subs[pair.workers], &subs[pair.jobs]);
-    let (
-        Check::Workers { rules: w_rules, .. },
-        Check::Jobs {
-            ignore_queues: j_ignore,
-        },
-    ) = (&w.check, &j.check)
-    else {
-        return vec![
-            (pair.workers, alone(w, deadline).await),
-            (pair.jobs, alone(j, deadline).await),
-        ];
-    };
-    let fetched = match super::client(w, deadline) {
-        Ok(client) => super::workers::fetch(&client)
-            .await
-            .map(|table| (table, client)),
+/// Fetches once for both checks of `pair` and judges the answer twice; a failed fetch
+/// fails both, each with the same message.
+async fn shared(subs: &[Invocation], pair: Pair, deadline: Instant) -> Vec<(usize, Outcome)> {
+    let (a, b) = (&subs[pair.first], &subs[pair.second]);
+    let judged = match super::client(a, deadline) {
+        Ok(client) => judge_both(a, b, &client).await.map(|both| {
+            both.map(|(mut first, second)| {
+                super::add_verbose_details(a, &client, &mut first);
+                (first, second)
+            })
+        }),
         Err(e) => Err(e),
     };
-    match fetched {
-        Ok((table, client)) => {
-            let mut workers =
-                super::workers::judge("workers", &w_rules.apply(table.clone()), &w.thresholds);
-            super::add_verbose_details(w, &client, &mut workers);
-            let jobs = super::jobs::judge(&table.without(j_ignore), &j.thresholds);
-            vec![(pair.workers, workers), (pair.jobs, jobs)]
-        }
-        Err(e) => vec![
-            (pair.workers, super::failed(w, &e)),
-            (pair.jobs, super::failed(j, &e)),
+    match judged {
+        Ok(Some((first, second))) => vec![(pair.first, first), (pair.second, second)],
+        Ok(None) => vec![
+            (pair.first, alone(a, deadline).await),
+            (pair.second, alone(b, deadline).await),
         ],
+        Err(e) => vec![
+            (pair.first, super::failed(a, &e)),
+            (pair.second, super::failed(b, &e)),
+        ],
+    }
+}
+
+async fn judge_both(
+    a: &Invocation,
+    b: &Invocation,
+    client: &Client,
+) -> Result<Option<(Outcome, Outcome)>, Error> {
+    use super::{events, jobs, latency, stats, workers};
+    match (&a.check, &b.check) {
+        (
+            Check::Workers { rules, .. },
+            Check::Jobs {
+                ignore_queues: j_ignore,
+            },
+        ) => {
+            let table = workers::fetch(client).await?;
+            Ok(Some((
+                workers::judge("workers", &rules.apply(table.clone()), &a.thresholds),
+                jobs::judge(&table.without(j_ignore), &b.thresholds),
+            )))
+        }
+        (Check::Stats { kind: ka, .. }, Check::Stats { kind: kb, .. }) => {
+            let figures = stats::fetch(client).await?;
+            Ok(Some((
+                stats::judge(*ka, &figures, &a.thresholds),
+                stats::judge(*kb, &figures, &b.thresholds),
+            )))
+        }
+        (Check::Events { limit, min_events }, Check::Latency { .. }) => {
+            let path = events::index_path(*limit);
+            let resp = client.send(Method::GET, &path, Kind::Rest).await?;
+            let index = events::parse(&resp, &path)?;
+            Ok(Some((
+                events::judge(&index, &resp, &a.thresholds, *min_events, a.timeout),
+                latency::judge(&resp.timings, &b.thresholds, b.timeout),
+            )))
+        }
+        // `pairs` only pairs the checks above.
+        _ => Ok(None),
     }
 }
 

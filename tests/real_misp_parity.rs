@@ -1,0 +1,643 @@
+//! The simulator against a real MISP: every request check_misp makes is sent to both, with
+//! check_misp's own headers, and the answers are compared: status, content type, the
+//! headers a client can act on (Set-Cookie, Location, X-Result-Count,
+//! Content-Disposition) and the JSON shape (every key and value type, recursively; the
+//! entries of an array, and the values of objects keyed by data such as file paths, are
+//! merged into one shape, so a list of five workers compares with a list of four).
+//!
+//! The real MISP is found through `REAL_MISP_URL` (default http://127.0.0.1:28080) and
+//! `REAL_MISP_KEY_FILE` (default /tmp/realmisp/key, a site admin's key), as
+//! `../shared/real-misp/setup.sh` builds it. Without one the test says so and passes.
+//!
+//! The only change it makes to that MISP: a plain User (role 3) with a fixed email,
+//! created once and reused, and an auth key for it that lives for this test only.
+//! `restartDeadWorkers` is POSTed once; on a healthy MISP it starts nothing.
+
+use misp_sim::{Sim, SimOptions, DEFAULT_KEY, READONLY_KEY};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+const USER_AGENT: &str = concat!("MISP check_misp/", env!("CARGO_PKG_VERSION"));
+const PAGE_ACCEPT: &str = "text/html,application/xhtml+xml";
+const PLAIN_USER: &str = "check-misp-parity-user@check-misp.test";
+/// 40 alphanumerics that no MISP issues.
+const BAD_KEY: &str = "NoSuchKey0000000000000000000000000000000";
+
+/// One MISP, real or simulated, as the test talks to it.
+struct Target {
+    label: &'static str,
+    /// `host:port` of its plain-HTTP listener.
+    addr: String,
+    admin_key: String,
+    plain_key: String,
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Who {
+    Admin,
+    Plain,
+    BadKey,
+    Nobody,
+}
+
+/// One request exactly as check_misp sends it (`src/http.rs`: Host, User-Agent, Accept,
+/// Authorization; POST bodies are `{}`), on a fresh connection.
+fn send(
+    t: &Target,
+    method: &str,
+    path: &str,
+    who: Who,
+    accept_json: bool,
+    body: Option<&str>,
+) -> std::io::Result<Answer> {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {USER_AGENT}\r\nConnection: close\r\n",
+        t.addr
+    );
+    let accept = if accept_json {
+        "application/json"
+    } else {
+        PAGE_ACCEPT
+    };
+    head.push_str(&format!("Accept: {accept}\r\n"));
+    match who {
+        Who::Admin => head.push_str(&format!("Authorization: {}\r\n", t.admin_key)),
+        Who::Plain => head.push_str(&format!("Authorization: {}\r\n", t.plain_key)),
+        Who::BadKey => head.push_str(&format!("Authorization: {BAD_KEY}\r\n")),
+        Who::Nobody => {}
+    }
+    let body = body.unwrap_or(if method == "POST" { "{}" } else { "" });
+    if method == "POST" {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    head.push_str(body);
+    let mut s = TcpStream::connect(&t.addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    s.write_all(head.as_bytes())?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    parse(&raw).ok_or_else(|| std::io::Error::other(format!("unparsable answer from {}", t.addr)))
+}
+
+fn parse(raw: &[u8]) -> Option<Answer> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let rest = &raw[split + 4..];
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
+    let body = if chunked {
+        dechunk(rest)?
+    } else {
+        rest.to_vec()
+    };
+    Some(Answer {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let eol = rest.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = String::from_utf8_lossy(&rest[..eol]);
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        rest = &rest[eol + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(rest.get(..size)?);
+        rest = rest.get(size + 2..)?;
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Every `(path, type)` in `v`: array entries become `[]`, and so do the keys of the
+/// objects at `maps` (whose keys are data: paths, table names), so that their values are
+/// compared as one merged shape.
+fn shape(v: &Value, path: &str, maps: &[&str], out: &mut BTreeSet<(String, &'static str)>) {
+    out.insert((path.to_owned(), type_name(v)));
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                shape(item, &format!("{path}/[]"), maps, out);
+            }
+        }
+        Value::Object(map) => {
+            let keyed_by_data = maps.contains(&path);
+            for (k, item) in map {
+                let sub = if keyed_by_data {
+                    format!("{path}/{{}}")
+                } else {
+                    format!("{path}/{k}")
+                };
+                shape(item, &sub, maps, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How far the simulator must match: all of it, or (for the 200 KB diagnostics report,
+/// of which it models what a monitoring check reads) the same top-level sections and
+/// nothing below them that the real MISP does not send.
+#[derive(Clone, Copy, PartialEq)]
+enum Depth {
+    Exact,
+    SimSubset,
+}
+
+fn compare_shapes(real: &Value, sim: &Value, maps: &[&str], depth: Depth) -> Vec<String> {
+    let (mut r, mut s) = (BTreeSet::new(), BTreeSet::new());
+    shape(real, "", maps, &mut r);
+    shape(sim, "", maps, &mut s);
+    let mut problems = Vec::new();
+    for (p, t) in s.difference(&r) {
+        problems.push(format!(
+            "simulator sends {p} as {t}; the real MISP does not"
+        ));
+    }
+    for (p, t) in r.difference(&s) {
+        let top_level = p.matches('/').count() <= 1;
+        if depth == Depth::Exact || top_level {
+            problems.push(format!(
+                "real MISP sends {p} as {t}; the simulator does not"
+            ));
+        }
+    }
+    problems
+}
+
+/// Cookie names, with the MISP instance's uuid (part of the session cookie's name)
+/// written as `<uuid>`.
+fn cookie_names(a: &Answer, uuid: &str) -> BTreeSet<String> {
+    a.all("set-cookie")
+        .filter_map(|c| c.split('=').next())
+        .map(|n| n.replace(uuid, "<uuid>"))
+        .collect()
+}
+
+/// A request check_misp makes, and how its answer is judged.
+struct Case {
+    name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    who: Who,
+    accept_json: bool,
+    maps: &'static [&'static str],
+    depth: Depth,
+}
+
+const fn case(name: &'static str, method: &'static str, path: &'static str, who: Who) -> Case {
+    Case {
+        name,
+        method,
+        path,
+        who,
+        accept_json: !matches!(who, Who::Nobody),
+        maps: &[],
+        depth: Depth::Exact,
+    }
+}
+
+const SETTINGS_MAPS: &[&str] = &[
+    "/writeableDirs",
+    "/writeableFiles",
+    "/readableFiles",
+    "/dbDiagnostics",
+    "/extensions/extensions",
+];
+
+fn cases() -> Vec<Case> {
+    vec![
+        case("login page", "GET", "/users/login", Who::Nobody),
+        case(
+            "events index",
+            "GET",
+            "/events/index/limit:60/page:1/searchminimal:1",
+            Who::Admin,
+        ),
+        case("getWorkers", "GET", "/servers/getWorkers", Who::Admin),
+        case(
+            "restartDeadWorkers",
+            "POST",
+            "/servers/restartDeadWorkers",
+            Who::Admin,
+        ),
+        case("statistics", "GET", "/users/statistics.json", Who::Admin),
+        Case {
+            maps: SETTINGS_MAPS,
+            depth: Depth::SimSubset,
+            ..case(
+                "serverSettings",
+                "GET",
+                "/servers/serverSettings",
+                Who::Admin,
+            )
+        },
+        case("getVersion", "GET", "/servers/getVersion", Who::Admin),
+        case("heartbeat", "GET", "/users/heartbeat", Who::Nobody),
+        case(
+            "bad key, Accept JSON",
+            "GET",
+            "/servers/getWorkers",
+            Who::BadKey,
+        ),
+        Case {
+            accept_json: false,
+            ..case(
+                "bad key, no Accept JSON",
+                "GET",
+                "/servers/getWorkers",
+                Who::BadKey,
+            )
+        },
+        case(
+            "plain user, getWorkers",
+            "GET",
+            "/servers/getWorkers",
+            Who::Plain,
+        ),
+        case(
+            "plain user, events index",
+            "GET",
+            "/events/index/limit:60/page:1/searchminimal:1",
+            Who::Plain,
+        ),
+    ]
+}
+
+/// What each side says about itself: the instance uuid (in cookie names), `MISP.baseurl`
+/// (where a page request without a session is sent) and the version check's result
+/// (which decides whether `newest` is null).
+struct Identity {
+    uuid: String,
+    baseurl: String,
+    /// `version.upToDate` in serverSettings.
+    up_to_date: Option<String>,
+}
+
+fn identity(t: &Target) -> Identity {
+    let version = send(t, "GET", "/servers/getVersion", Who::Admin, true, None)
+        .ok()
+        .and_then(|a| a.json())
+        .unwrap_or_default();
+    let settings = send(t, "GET", "/servers/serverSettings", Who::Admin, true, None)
+        .ok()
+        .and_then(|a| a.json())
+        .unwrap_or_default();
+    let baseurl = settings["finalSettings"]
+        .as_array()
+        .and_then(|list| list.iter().find(|s| s["setting"] == "MISP.baseurl"))
+        .and_then(|s| s["value"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    Identity {
+        uuid: version["uuid"].as_str().unwrap_or_default().to_owned(),
+        baseurl,
+        up_to_date: settings["version"]["upToDate"].as_str().map(str::to_owned),
+    }
+}
+
+fn compare(c: &Case, real: &Answer, sim: &Answer, ids: [&Identity; 2]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if real.status != sim.status {
+        problems.push(format!(
+            "status: real {} simulator {}",
+            real.status, sim.status
+        ));
+    }
+    for h in ["content-type", "x-result-count", "content-disposition"] {
+        let (r, s) = (real.header(h), sim.header(h));
+        let same = match h {
+            "x-result-count" => r.is_some() == s.is_some(),
+            _ => r == s,
+        };
+        if !same {
+            problems.push(format!("{h}: real {r:?} simulator {s:?}"));
+        }
+    }
+    let (rc, sc) = (
+        cookie_names(real, &ids[0].uuid),
+        cookie_names(sim, &ids[1].uuid),
+    );
+    if rc != sc {
+        problems.push(format!("Set-Cookie names: real {rc:?} simulator {sc:?}"));
+    }
+    if (300..400).contains(&real.status) {
+        for (label, a, id) in [("real", real, ids[0]), ("simulator", sim, ids[1])] {
+            let want = format!("{}/users/login", id.baseurl);
+            if a.header("location") != Some(want.as_str()) {
+                problems.push(format!(
+                    "{label} Location {:?}, expected MISP.baseurl + /users/login = {want}",
+                    a.header("location")
+                ));
+            }
+        }
+        if real.body.is_empty() != sim.body.is_empty() {
+            problems.push(format!(
+                "redirect body: real {} bytes, simulator {} bytes",
+                real.body.len(),
+                sim.body.len()
+            ));
+        }
+    }
+    let is_json = real
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/json"));
+    if is_json {
+        match (real.json(), sim.json()) {
+            (Some(r), Some(s)) => problems.extend(compare_shapes(&r, &s, c.maps, c.depth)),
+            (r, s) => problems.push(format!(
+                "JSON: real {} simulator {}",
+                if r.is_some() {
+                    "parses"
+                } else {
+                    "does not parse"
+                },
+                if s.is_some() {
+                    "parses"
+                } else {
+                    "does not parse"
+                }
+            )),
+        }
+    } else if c.path == "/users/login" {
+        // What the login check looks for by default.
+        for (label, a) in [("real", real), ("simulator", sim)] {
+            if !a.text().contains("Login") {
+                problems.push(format!("{label} login page lacks \"Login\""));
+            }
+        }
+    }
+    problems
+}
+
+fn key_file_text(path: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let key = text.trim();
+    (key.len() == 40).then(|| key.to_owned())
+}
+
+/// The plain User's id on the real MISP: found by its email, created when absent.
+fn plain_user_id(real: &Target) -> Result<String, String> {
+    let search = send(
+        real,
+        "GET",
+        &format!("/admin/users/index/searchall:{PLAIN_USER}"),
+        Who::Admin,
+        true,
+        None,
+    )
+    .map_err(|e| format!("user search: {e}"))?;
+    let found = search.json().and_then(|v| {
+        v.as_array()?
+            .iter()
+            .find(|u| u["User"]["email"] == PLAIN_USER)
+            .and_then(|u| u["User"]["id"].as_str().map(str::to_owned))
+    });
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let body = json!({"email": PLAIN_USER, "org_id": 1, "role_id": 3}).to_string();
+    let made = send(
+        real,
+        "POST",
+        "/admin/users/add",
+        Who::Admin,
+        true,
+        Some(&body),
+    )
+    .map_err(|e| format!("user add: {e}"))?;
+    made.json()
+        .and_then(|v| v["User"]["id"].as_str().map(str::to_owned))
+        .ok_or_else(|| format!("user add answered {}: {}", made.status, made.text()))
+}
+
+/// A fresh auth key for the plain user, as (key id, key); deleted again at the end.
+fn plain_key(real: &Target, user_id: &str) -> Result<(String, String), String> {
+    // If the test dies before deleting it, it expires on its own.
+    let tomorrow = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        + 86_400;
+    let body =
+        json!({"comment": "check_misp simulator parity test", "expiration": tomorrow}).to_string();
+    let made = send(
+        real,
+        "POST",
+        &format!("/auth_keys/add/{user_id}"),
+        Who::Admin,
+        true,
+        Some(&body),
+    )
+    .map_err(|e| format!("auth key add: {e}"))?;
+    let v = made.json().unwrap_or_default();
+    match (
+        v["AuthKey"]["id"].as_str(),
+        v["AuthKey"]["authkey_raw"].as_str(),
+    ) {
+        (Some(id), Some(key)) => Ok((id.to_owned(), key.to_owned())),
+        _ => Err(format!(
+            "auth key add answered {}: {}",
+            made.status,
+            made.text()
+        )),
+    }
+}
+
+#[test]
+fn simulator_answers_like_a_real_misp() {
+    let url =
+        std::env::var("REAL_MISP_URL").unwrap_or_else(|_| "http://127.0.0.1:28080".to_owned());
+    let key_file =
+        std::env::var("REAL_MISP_KEY_FILE").unwrap_or_else(|_| "/tmp/realmisp/key".to_owned());
+    let addr = url
+        .strip_prefix("http://")
+        .map(|a| a.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| panic!("REAL_MISP_URL must be an http:// URL, not {url}"));
+    let Some(admin_key) = key_file_text(&key_file) else {
+        println!("skipped: no real MISP at {url} (no 40-character key in {key_file})");
+        return;
+    };
+    let mut real = Target {
+        label: "real",
+        addr,
+        admin_key,
+        plain_key: String::new(),
+    };
+    if send(&real, "GET", "/users/login", Who::Nobody, false, None).is_err() {
+        println!("skipped: no real MISP at {url}");
+        return;
+    }
+
+    let user = plain_user_id(&real).unwrap_or_else(|e| panic!("plain user: {e}"));
+    let (key_id, key) = plain_key(&real, &user).unwrap_or_else(|e| panic!("plain user: {e}"));
+    real.plain_key = key;
+
+    let sim = Sim::start(SimOptions::default()).expect("start the simulator");
+    let simulated = Target {
+        label: "simulator",
+        addr: format!("127.0.0.1:{}", sim.http_port()),
+        admin_key: DEFAULT_KEY.to_owned(),
+        plain_key: READONLY_KEY.to_owned(),
+    };
+    // The same situation on both sides, so that values which depend on it (an empty
+    // events list, `newest: null` when MISP cannot reach GitHub) compare.
+    let index = send(
+        &real,
+        "GET",
+        "/events/index/limit:60/page:1/searchminimal:1",
+        Who::Admin,
+        true,
+        None,
+    )
+    .expect("events index");
+    let events = index
+        .header("x-result-count")
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    sim.set_events(events);
+    if events == 0 {
+        println!(
+            "note: the real MISP has no events, so the shape of an index entry is not compared"
+        );
+    }
+    let real_id = identity(&real);
+    assert!(
+        !real_id.uuid.is_empty() && !real_id.baseurl.is_empty(),
+        "real MISP: no uuid in getVersion or no MISP.baseurl in serverSettings"
+    );
+    if let Some(status) = &real_id.up_to_date {
+        sim.set_up_to_date(status);
+    }
+    let ids = [real_id, identity(&simulated)];
+    let mut report: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for c in cases() {
+        let answers: Vec<Answer> = [&real, &simulated]
+            .iter()
+            .map(|t| {
+                send(t, c.method, c.path, c.who, c.accept_json, None)
+                    .unwrap_or_else(|e| panic!("{}: {} {}: {e}", t.label, c.method, c.path))
+            })
+            .collect();
+        let problems = compare(&c, &answers[0], &answers[1], [&ids[0], &ids[1]]);
+        println!(
+            "{:<26} real {} simulator {}: {}",
+            c.name,
+            answers[0].status,
+            answers[1].status,
+            if problems.is_empty() {
+                "same"
+            } else {
+                "DIFFERENT"
+            }
+        );
+        if !problems.is_empty() {
+            report.insert(c.name, problems);
+        }
+    }
+
+    let deleted = send(
+        &real,
+        "POST",
+        &format!("/auth_keys/delete/{key_id}"),
+        Who::Admin,
+        true,
+        None,
+    );
+    assert!(
+        deleted.as_ref().is_ok_and(|a| a.status == 200),
+        "could not delete the plain user's test key {key_id}"
+    );
+    assert!(
+        report.is_empty(),
+        "the simulator differs from the real MISP at {url}:\n{}",
+        report
+            .iter()
+            .map(|(name, p)| format!("{name}:\n  {}", p.join("\n  ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn shapes_merge_entries_and_data_keys() {
+    let real = json!({"q": {"workers": [{"pid": 1}, {"pid": 2, "user": "a"}]}, "dirs": {"/a": 0}});
+    let sim = json!({"q": {"workers": [{"pid": 3, "user": "b"}]}, "dirs": {"/b": 1, "/c": 0}});
+    assert!(compare_shapes(&real, &sim, &["/dirs"], Depth::Exact).is_empty());
+    let sim = json!({"q": {"workers": [{"pid": "3"}]}, "dirs": {"/b": 1}});
+    let problems = compare_shapes(&real, &sim, &["/dirs"], Depth::Exact);
+    assert!(
+        problems.contains(
+            &"simulator sends /q/workers/[]/pid as string; the real MISP does not".to_owned()
+        ),
+        "{problems:?}"
+    );
+    assert!(
+        problems.contains(
+            &"real MISP sends /q/workers/[]/user as string; the simulator does not".to_owned()
+        ),
+        "{problems:?}"
+    );
+    // Below the top level, what only the real MISP sends is allowed when asked for.
+    let problems = compare_shapes(
+        &real,
+        &json!({"q": {}, "dirs": {}}),
+        &["/dirs"],
+        Depth::SimSubset,
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+}
