@@ -3,10 +3,11 @@
 //! Data flows one way: parse args → fetch from MISP → judge → render → exit. This file is
 //! the only place that prints or exits.
 
-use check_misp::cli::{self, NotRun};
+use check_misp::checks::{self, Invocation};
+use check_misp::cli::NotRun;
 use check_misp::error::{Error, Phase};
 use check_misp::outcome::{Outcome, State};
-use check_misp::{checks, output};
+use check_misp::output;
 use std::io::Write;
 use std::time::Duration;
 
@@ -19,10 +20,14 @@ fn main() {
         std::env::var_os("MISP_KEY").as_deref(),
         std::env::var_os("MISP_KEY_FILE").as_deref(),
     );
-    let (rendered, key) = match cli::parse(args) {
+    let (rendered, key) = match checks::parse(args) {
         Ok(inv) => {
             let outcome = execute(&inv);
-            (output::render(inv.output, &outcome, None), inv.key)
+            let layout = checks::layout(inv.name());
+            (
+                output::render(inv.opts.output, &outcome, layout, None),
+                inv.opts.key,
+            )
         }
         Err(NotRun::Info(text)) => {
             // Help and version go to stdout and exit UNKNOWN, as the guidelines require.
@@ -34,8 +39,12 @@ fn main() {
             message,
             usage,
         }) => {
-            let outcome = Outcome::new(check.as_deref().unwrap_or(""), State::Unknown, message);
-            (output::render(output, &outcome, usage.as_deref()), None)
+            let outcome = Outcome::of(check, State::Unknown, message);
+            let layout = check.map_or(&[][..], checks::layout);
+            (
+                output::render(output, &outcome, layout, usage.as_deref()),
+                None,
+            )
         }
     };
     if let Some(k) = &key {
@@ -50,7 +59,7 @@ fn main() {
 
 /// Runs the check on a single-threaded runtime under the deadline; SIGTERM or SIGINT
 /// (OpenNMS and Icinga kill late plugins) ends it at once with what is known.
-fn execute(inv: &cli::Invocation) -> Outcome {
+fn execute(inv: &Invocation) -> Outcome {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
@@ -58,14 +67,14 @@ fn execute(inv: &cli::Invocation) -> Outcome {
         Ok(rt) => rt,
         Err(e) => {
             return Outcome::new(
-                inv.check.name(),
+                inv.name(),
                 State::Unknown,
                 format!("cannot start the I/O runtime: {e}"),
             )
         }
     };
     let result = runtime.block_on(async {
-        let deadline = tokio::time::Instant::now() + inv.timeout;
+        let deadline = tokio::time::Instant::now() + inv.opts.timeout;
         // Every phase has its own deadline check naming what it waited for; this outer one
         // is only a backstop and fires a moment later.
         let guarded = tokio::time::timeout_at(
@@ -74,7 +83,7 @@ fn execute(inv: &cli::Invocation) -> Outcome {
         );
         tokio::select! {
             r = guarded => r.unwrap_or_else(|_| Err(Error::Timeout {
-                after: humantime::format_duration(inv.timeout).to_string(),
+                after: humantime::format_duration(inv.opts.timeout).to_string(),
                 phase: Phase::Check,
             })),
             signal = termination() => Err(Error::Terminated(signal)),

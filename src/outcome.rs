@@ -1,9 +1,11 @@
 //! What a check found: a state, a one-line summary, metrics and detail lines.
 
+use crate::check_name::CheckName;
 use crate::range::Range;
 
-/// Service state, in the Monitoring Plugins sense. The discriminant is the exit code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+/// Service state, in the Monitoring Plugins sense. The discriminant is the exit code; the
+/// variants' comments are the help of `--timeout-result`'s values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum State {
     /// Exit 0.
@@ -17,7 +19,6 @@ pub enum State {
 }
 
 impl State {
-    /// The plugin exit code for this state.
     pub fn code(self) -> u8 {
         self as u8
     }
@@ -32,8 +33,9 @@ impl State {
         }
     }
 
-    /// How bad a state is when several are combined: CRITICAL outranks UNKNOWN (a known
-    /// outage matters more than a failure to look), which outranks WARNING.
+    /// How bad a state is when several are combined, the one ordering used everywhere
+    /// (`all`, diagnostics' findings): CRITICAL outranks UNKNOWN (a known outage matters
+    /// more than a failure to look), which outranks WARNING.
     pub fn severity(self) -> u8 {
         match self {
             State::Ok => 0,
@@ -43,7 +45,6 @@ impl State {
         }
     }
 
-    /// The worse of two states.
     pub fn worst(self, other: State) -> State {
         if other.severity() > self.severity() {
             other
@@ -58,9 +59,7 @@ impl State {
 pub enum Unit {
     /// A count of things.
     None,
-    /// Seconds.
     Seconds,
-    /// Bytes.
     Bytes,
 }
 
@@ -84,9 +83,7 @@ pub struct Metric {
     pub value: f64,
     /// Unit of `value`, `min` and `max`.
     pub unit: Unit,
-    /// Warning range, when one applies to this metric.
     pub warn: Option<Range>,
-    /// Critical range, when one applies to this metric.
     pub crit: Option<Range>,
     /// Smallest possible value, when known.
     pub min: Option<f64>,
@@ -124,7 +121,6 @@ impl Metric {
         }
     }
 
-    /// Attaches thresholds.
     pub fn with_thresholds(mut self, t: &Thresholds) -> Self {
         self.warn = t.warn.clone();
         self.crit = t.crit.clone();
@@ -141,9 +137,7 @@ impl Metric {
 /// The `-w`/`-c` pair of a check, already parsed with the check's unit.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Thresholds {
-    /// Warning range.
     pub warn: Option<Range>,
-    /// Critical range.
     pub crit: Option<Range>,
 }
 
@@ -174,9 +168,8 @@ impl Thresholds {
 /// The result of one check, ready for any renderer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
-    /// The check's name (`workers`, `login`, ...).
-    pub check: String,
-    /// Overall state.
+    /// The check, unknown only when the command line did not name one.
+    pub check: Option<CheckName>,
     pub state: State,
     /// One line for a person: what is wrong, or what was seen.
     pub summary: String,
@@ -191,15 +184,25 @@ pub struct Outcome {
 
 impl Outcome {
     /// An outcome with no metrics or details.
-    pub fn new(check: &str, state: State, summary: impl Into<String>) -> Self {
+    pub fn new(check: CheckName, state: State, summary: impl Into<String>) -> Self {
+        Outcome::of(Some(check), state, summary)
+    }
+
+    /// An outcome for a check that may be unknown (a command line too broken to name one).
+    pub fn of(check: Option<CheckName>, state: State, summary: impl Into<String>) -> Self {
         Outcome {
-            check: check.to_owned(),
+            check,
             state,
             summary: summary.into(),
             metrics: Vec::new(),
             details: Vec::new(),
             checks: Vec::new(),
         }
+    }
+
+    /// The check's name, empty when unknown.
+    pub fn name(&self) -> &'static str {
+        self.check.map_or("", CheckName::as_str)
     }
 
     /// The value of the metric called `name`, if measured.

@@ -146,12 +146,21 @@ fn usage_errors() {
     let m = Misp::start();
     m.http("all", &["-w", "1"])
         .expect(3, "MISP ALL UNKNOWN - -w/-c do not apply to all");
-    m.http("all", &["--only", "workers,bogus"]).expect(
+    // clap refuses a name outside the list, and lists what --only takes (all but all).
+    let listed = "[possible values: login, events, latency, workers, heal, jobs, stats, users, diagnostics, version, heartbeat, cert]";
+    let r = m.http("all", &["--only", "workers,bogus"]);
+    r.expect(
         3,
-        "MISP ALL UNKNOWN - --only: 'bogus' is not a check to run in all",
+        "MISP ALL UNKNOWN - invalid value 'bogus' for '--only <CHECK>'",
     );
-    m.http("all", &["--only", "all"])
-        .expect(3, "MISP ALL UNKNOWN");
+    assert!(r.stdout.contains(listed), "{r:#?}");
+    let r = m.http("all", &["--only", "all", "-o", "json"]);
+    r.expect(3, "{");
+    assert!(
+        r.stdout
+            .contains("invalid value 'all' for '--only <CHECK>'"),
+        "{r:#?}"
+    );
     m.http("all", &["--only", "cert"])
         .expect(3, "MISP ALL UNKNOWN - cert needs an https:// URL");
     assert!(m.sim.counts().is_empty(), "{:?}", m.sim.counts());

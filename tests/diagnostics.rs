@@ -172,8 +172,15 @@ fn several_findings_worst_first_in_every_mode() {
 #[test]
 fn refusals_and_bad_options() {
     let m = Misp::start();
-    m.http("diagnostics", &["--ignore", "gpg"])
-        .expect(3, "MISP DIAGNOSTICS UNKNOWN - --ignore: unknown finding 'gpg', expected one of background_jobs, redis,");
+    let r = m.http("diagnostics", &["--ignore", "gpg"]);
+    r.expect(
+        3,
+        "MISP DIAGNOSTICS UNKNOWN - invalid value 'gpg' for '--ignore <FINDING>'",
+    );
+    assert!(
+        r.stdout.contains("[possible values: background_jobs, redis, db_schema, version, writeable_dirs, writeable_files, modules, settings]"),
+        "{r:#?}"
+    );
     m.http("diagnostics", &["-c", "1"]).expect(
         3,
         "MISP DIAGNOSTICS UNKNOWN - -w/-c do not apply to diagnostics",

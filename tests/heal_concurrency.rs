@@ -175,7 +175,7 @@ fn lock_held_past_the_deadline_still_reports_the_outage() {
 fn no_other_check_ever_posts() {
     let m = broken_misp();
     let state = m.path("heal-state.json");
-    for check in check_misp::cli::CHECK_NAMES {
+    for &check in check_misp::CheckName::NAMES {
         if check != "heal" {
             m.http(check, &[]);
         }

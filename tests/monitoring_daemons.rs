@@ -262,11 +262,11 @@ fn icinga2_accepts_the_shipped_check_commands() {
     };
     let commands = count("CheckCommands").unwrap_or(0);
     assert!(
-        commands > check_misp::cli::CHECK_NAMES.len(),
+        commands > check_misp::CheckName::NAMES.len(),
         "{commands} CheckCommands: {text}"
     );
     let shipped = std::fs::read_to_string(repo().join("contrib/icinga2/check_misp.conf")).unwrap();
-    for check in check_misp::cli::CHECK_NAMES {
+    for &check in check_misp::CheckName::NAMES {
         assert!(
             shipped.contains(&format!("object CheckCommand \"misp_{check}\"")),
             "{check}"

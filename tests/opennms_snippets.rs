@@ -291,7 +291,7 @@ fn exec_command_lines_run_check_misp_as_opennms_would() {
         let check = link_name
             .strip_prefix("check_misp_")
             .unwrap_or_else(|| panic!("{}: {link_name} is not a check_misp_<check> name", s.name));
-        assert!(check_misp::cli::CHECK_NAMES.contains(&check), "{check}");
+        assert!(check_misp::CheckName::NAMES.contains(&check), "{check}");
         let link = scripts.join(link_name);
         if !link.exists() {
             std::os::unix::fs::symlink(bin(), &link).unwrap();

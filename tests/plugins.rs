@@ -251,7 +251,7 @@ fn install_script_creates_working_links_scripts_and_docs() {
     let key = m.path("key");
     let ca = m.path("ca.pem");
     let state = m.path("heal.json");
-    for check in check_misp::cli::CHECK_NAMES {
+    for &check in check_misp::CheckName::NAMES {
         let link = dir.join(format!("check_misp_{check}"));
         let meta =
             std::fs::symlink_metadata(&link).unwrap_or_else(|e| panic!("{}: {e}", link.display()));
@@ -311,7 +311,7 @@ fn install_script_creates_working_links_scripts_and_docs() {
             "{to}"
         );
     }
-    for check in check_misp::cli::CHECK_NAMES {
+    for &check in check_misp::CheckName::NAMES {
         let page = prefix.join(format!("share/man/man1/check_misp_{check}.1"));
         let text = std::fs::read_to_string(&page).unwrap_or_default();
         assert!(text.contains(&format!("check_misp\\-{check}")), "{page:?}");

@@ -565,13 +565,13 @@ proptest! {
     fn command_line_parser_never_panics(
         argv0 in prop_oneof![
             Just("check_misp".to_owned()),
-            prop::sample::select(check_misp::cli::CHECK_NAMES.to_vec())
+            prop::sample::select(check_misp::CheckName::NAMES.to_vec())
                 .prop_map(|c| format!("/usr/lib/nagios/plugins/check_misp_{c}")),
             "check_misp[-_][a-z_-]{0,10}",
         ],
         args in prop::collection::vec(
             prop_oneof![
-                prop::sample::select(check_misp::cli::CHECK_NAMES.to_vec()).prop_map(String::from),
+                prop::sample::select(check_misp::CheckName::NAMES.to_vec()).prop_map(String::from),
                 prop::sample::select(vec![
                     "-u", "--url", "-H", "-t", "--timeout", "-w", "-c", "-o", "okko", "json",
                     "--insecure", "-v", "--key", "--settle", "--cooldown", "--max-age",
@@ -585,7 +585,7 @@ proptest! {
     ) {
         let mut argv: Vec<std::ffi::OsString> = vec![argv0.into()];
         argv.extend(args.into_iter().map(Into::into));
-        if let Err(check_misp::cli::NotRun::Bad { message, .. }) = check_misp::cli::parse(argv) {
+        if let Err(check_misp::cli::NotRun::Bad { message, .. }) = check_misp::checks::parse(argv) {
             prop_assert!(!message.contains('\n'), "{:?}", message);
         }
     }

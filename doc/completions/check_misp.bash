@@ -167,7 +167,7 @@ _check_misp() {
             fi
             case "${prev}" in
                 --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "login events latency workers heal jobs stats users diagnostics version heartbeat cert" -- "${cur}"))
                     return 0
                     ;;
                 --min-workers)
@@ -371,7 +371,7 @@ _check_misp() {
             fi
             case "${prev}" in
                 --ignore)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "background_jobs redis db_schema version writeable_dirs writeable_files modules settings" -- "${cur}"))
                     return 0
                     ;;
                 --url)

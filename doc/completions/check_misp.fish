@@ -294,7 +294,14 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s 6 -l ipv
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s V -l version -d 'Print version'
-complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l ignore -d 'Leave these findings out of the judgement (repeatable or comma-separated): background_jobs, redis, db_schema, version, writeable_dirs, writeable_files, modules, settings' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l ignore -d 'Leave these findings out of the judgement (repeatable or comma-separated)' -r -f -a "background_jobs\t'The background job system (backgroundJobsStatus)'
+redis\t'MISP\'s connection to Redis (redisInfo)'
+db_schema\t'Pending or failed database updates (dbSchemaDiagnostics)'
+version\t'A newer MISP release (version)'
+writeable_dirs\t'Directories MISP must write to (writeableDirs)'
+writeable_files\t'Files MISP must write to (writeableFiles)'
+modules\t'The enrichment, import and export modules (moduleStatus)'
+settings\t'Critical settings in error (finalSettings)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
@@ -401,7 +408,18 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s 6 -l ipv6
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s V -l version -d 'Print version'
-complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l only -d 'Run only these checks (repeatable or comma-separated) [default: all but heal; cert only for https://]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l only -d 'Run only these checks (repeatable or comma-separated) [default: all but heal; cert only for https://]' -r -f -a "login\t''
+events\t''
+latency\t''
+workers\t''
+heal\t''
+jobs\t''
+stats\t''
+users\t''
+diagnostics\t''
+version\t''
+heartbeat\t''
+cert\t''"
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l min-workers -d 'Live workers expected, for workers and heal: N for every queue, QUEUE=N for one' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r

@@ -7,14 +7,130 @@
 //! A join rather than `tokio::spawn`/`JoinSet`, because spawned tasks must own their data
 //! (`'static`); joined futures simply borrow the invocations.
 
-use crate::cli::{Check, Invocation, StatsKind};
+use super::{stats, CheckArgs, Cli, Context, Invocation};
+use crate::check_name::CheckName;
+use crate::cli::{CommonArgs, Defaults, Env};
 use crate::error::Error;
-use crate::http::{Client, Kind};
-use crate::outcome::{Metric, Outcome, State};
+use crate::http::{BaseUrl, Client, Kind};
+use crate::invocation::Options;
+use crate::misp::workers::MinWorkers;
+use crate::outcome::{Metric, Outcome, State, Thresholds};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, ValueEnum};
 use hyper::Method;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 use tokio::time::Instant;
+
+/// Several checks at once, concurrently, one line each (--only CHECK,CHECK,...)
+#[derive(Clone, Debug, Args)]
+pub struct Settings {
+    /// Run only these checks (repeatable or comma-separated) [default: all but heal; cert only for https://]
+    #[arg(long, value_name = "CHECK", value_delimiter = ',', value_parser = check_to_run())]
+    pub only: Vec<CheckName>,
+    /// Live workers expected, for workers and heal: N for every queue, QUEUE=N for one
+    #[arg(long, value_name = "N|QUEUE=N,...", value_parser = MinWorkers::parse)]
+    pub min_workers: Option<MinWorkers>,
+}
+
+/// Any check but `all` itself, so that clap lists exactly what `--only` takes.
+fn check_to_run() -> impl TypedValueParser<Value = CheckName> {
+    let names = CheckName::value_variants()
+        .iter()
+        .filter(|c| **c != CheckName::All)
+        .filter_map(ValueEnum::to_possible_value);
+    PossibleValuesParser::new(names).try_map(|name| {
+        CheckName::from_name(&name).ok_or_else(|| format!("'{name}' is not a check"))
+    })
+}
+
+impl super::Check for Settings {
+    const IN_ALL: bool = false;
+
+    /// Never used to build: [`plan`] builds each check with its own defaults.
+    fn defaults(&self) -> Defaults {
+        Defaults::without_thresholds()
+    }
+
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        Ok(run(&cx.inv.subs, cx.deadline, cx.inv.opts.verbose).await)
+    }
+}
+
+/// `all`: each check is parsed from its bare name (so it gets exactly its own defaults)
+/// and built with the common options, as if it ran alone. `-w`/`-c` are refused: one
+/// range cannot mean seconds for `latency`, dead workers for `workers` and days for `cert`.
+/// Without `--only`, a check that needs https is left out for an http:// URL.
+pub fn plan(settings: Settings, c: &CommonArgs, env: &Env) -> Result<Invocation, Error> {
+    if c.warning.is_some() || c.critical.is_some() {
+        return Err(Error::Usage(
+            "-w/-c do not apply to all: every check keeps its own defaults; run a check alone to set its thresholds".into(),
+        ));
+    }
+    let chosen = settings.only.is_empty();
+    let wanted: Vec<CheckName> = if chosen {
+        CheckName::value_variants()
+            .iter()
+            .copied()
+            .filter(|c| super::in_all(*c))
+            .collect()
+    } else {
+        settings.only.clone()
+    };
+    let mut names: Vec<CheckName> = Vec::new();
+    for name in wanted {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut subs: Vec<Invocation> = Vec::new();
+    for name in names {
+        let https = subs
+            .iter()
+            .find_map(|s| s.opts.base.as_ref().map(BaseUrl::is_https));
+        let mut check = Cli::try_parse_from(["check_misp", name.as_str()])
+            .map_err(|e| Error::Usage(format!("--only {name}: {}", e.kind())))?
+            .check;
+        if chosen && check.defaults().https_only.is_some() && https == Some(false) {
+            continue;
+        }
+        if let Some(mins) = &settings.min_workers {
+            match &mut check {
+                CheckArgs::Workers(w) => w.heal.min_workers = Some(mins.clone()),
+                CheckArgs::Heal(h) => h.min_workers = Some(mins.clone()),
+                _ => {}
+            }
+        }
+        subs.push(super::single(check, c, env)?);
+    }
+    let first_online = subs.iter().find(|s| s.opts.base.is_some());
+    let opts = Options {
+        base: first_online.and_then(|s| s.opts.base.clone()),
+        key: subs.iter().find_map(|s| s.opts.key.clone()),
+        network: first_online
+            .map(|s| s.opts.network.clone())
+            .unwrap_or_default(),
+        // Without -t, `all` waits for its slowest check.
+        timeout: c.timeout.unwrap_or_else(|| {
+            subs.iter()
+                .map(|s| s.opts.timeout)
+                .max()
+                .unwrap_or(Duration::from_secs(10))
+        }),
+        timeout_result: c.timeout_result,
+        thresholds: Thresholds::default(),
+        output: c.output,
+        ca_cert: c.ca_cert.clone(),
+        insecure: c.insecure,
+        verbose: c.verbose,
+    };
+    Ok(Invocation {
+        check: CheckArgs::All(settings),
+        opts,
+        subs,
+    })
+}
 
 type Pending<'a> = Pin<Box<dyn Future<Output = Vec<(usize, Outcome)>> + 'a>>;
 
@@ -29,7 +145,7 @@ pub async fn run(subs: &[Invocation], deadline: Instant, verbose: u8) -> Outcome
         .iter()
         .enumerate()
         .filter_map(|(i, sub)| {
-            let own = deadline.min(start + sub.timeout);
+            let own = deadline.min(start + sub.opts.timeout);
             match pairs.iter().find(|p| p.first == i || p.second == i) {
                 Some(pair) if pair.second == i => None,
                 Some(&pair) => Some(Box::pin(shared(subs, pair, own)) as Pending<'_>),
@@ -67,31 +183,31 @@ struct Pair {
 }
 
 fn pairs(subs: &[Invocation]) -> Vec<Pair> {
-    let find = |want: &dyn Fn(&Check) -> bool| subs.iter().position(|s| want(&s.check));
-    let fetched_stats = |c: &Check, k: StatsKind| matches!(c, Check::Stats { kind, cache_file: None, update_cache: false, .. } if *kind == k);
-    let events_path = subs.iter().find_map(|s| match s.check {
-        Check::Events { limit, .. } => Some(super::events::index_path(limit)),
+    let find = |want: &dyn Fn(&CheckArgs) -> bool| subs.iter().position(|s| want(&s.check));
+    let fetched = |c: &stats::Cache| c.cache_file.is_none() && !c.update_cache;
+    let events_path = subs.iter().find_map(|s| match &s.check {
+        CheckArgs::Events(e) => Some(super::events::index_path(e.limit)),
         _ => None,
     });
     let candidates = [
         (
-            find(&|c| matches!(c, Check::Workers { heal: None, .. })),
-            find(&|c| matches!(c, Check::Jobs { .. })),
+            find(&|c| matches!(c, CheckArgs::Workers(w) if !w.restart_dead_workers)),
+            find(&|c| matches!(c, CheckArgs::Jobs(_))),
         ),
         (
-            find(&|c| fetched_stats(c, StatsKind::Activity)),
-            find(&|c| fetched_stats(c, StatsKind::Users)),
+            find(&|c| matches!(c, CheckArgs::Stats(s) if fetched(&s.cache))),
+            find(&|c| matches!(c, CheckArgs::Users(u) if fetched(&u.cache))),
         ),
         (
-            find(&|c| matches!(c, Check::Events { .. })),
-            find(&|c| matches!(c, Check::Latency { path } if Some(path) == events_path.as_ref())),
+            find(&|c| matches!(c, CheckArgs::Events(_))),
+            find(&|c| matches!(c, CheckArgs::Latency(l) if Some(l.path()) == events_path)),
         ),
     ];
     candidates
         .into_iter()
         .filter_map(|pair| match pair {
             // One deadline for both: only when they have the same timeout.
-            (Some(first), Some(second)) if subs[first].timeout == subs[second].timeout => {
+            (Some(first), Some(second)) if subs[first].opts.timeout == subs[second].opts.timeout => {
                 Some(Pair { first, second })
             }
             _ => None,
@@ -103,10 +219,10 @@ fn pairs(subs: &[Invocation]) -> Vec<Pair> {
 /// fails both, each with the same message.
 async fn shared(subs: &[Invocation], pair: Pair, deadline: Instant) -> Vec<(usize, Outcome)> {
     let (a, b) = (&subs[pair.first], &subs[pair.second]);
-    let judged = match super::client(a, deadline) {
+    let judged = match super::client(&a.opts, deadline) {
         Ok(client) => judge_both(a, b, &client).await.map(|both| {
             both.map(|(mut first, second)| {
-                super::add_verbose_details(a, &client, &mut first);
+                super::add_verbose_details(&a.opts, &client, &mut first);
                 (first, second)
             })
         }),
@@ -130,34 +246,31 @@ async fn judge_both(
     b: &Invocation,
     client: &Client,
 ) -> Result<Option<(Outcome, Outcome)>, Error> {
-    use super::{events, jobs, latency, stats, workers};
+    use super::{events, jobs, latency, users, workers};
+    let (ta, tb) = (&a.opts.thresholds, &b.opts.thresholds);
     match (&a.check, &b.check) {
-        (
-            Check::Workers { rules, .. },
-            Check::Jobs {
-                ignore_queues: j_ignore,
-            },
-        ) => {
+        (CheckArgs::Workers(w), CheckArgs::Jobs(j)) => {
             let table = workers::fetch(client).await?;
             Ok(Some((
-                workers::judge("workers", &rules.apply(table.clone()), &a.thresholds),
-                jobs::judge(&table.without(j_ignore), &b.thresholds),
+                workers::judge(
+                    CheckName::Workers,
+                    &w.heal.rules().apply(table.clone()),
+                    ta,
+                ),
+                jobs::judge(&table.without(&j.ignore_queue), tb),
             )))
         }
-        (Check::Stats { kind: ka, .. }, Check::Stats { kind: kb, .. }) => {
+        (CheckArgs::Stats(_), CheckArgs::Users(_)) => {
             let figures = stats::fetch(client).await?;
-            Ok(Some((
-                stats::judge(*ka, &figures, &a.thresholds),
-                stats::judge(*kb, &figures, &b.thresholds),
-            )))
+            Ok(Some((stats::judge(&figures, ta), users::judge(&figures, tb))))
         }
-        (Check::Events { limit, min_events }, Check::Latency { .. }) => {
-            let path = events::index_path(*limit);
+        (CheckArgs::Events(e), CheckArgs::Latency(_)) => {
+            let path = events::index_path(e.limit);
             let resp = client.send(Method::GET, &path, Kind::Rest).await?;
             let index = events::parse(&resp, &path)?;
             Ok(Some((
-                events::judge(&index, &resp, &a.thresholds, *min_events, a.timeout),
-                latency::judge(&resp.timings, &b.thresholds, b.timeout),
+                events::judge(&index, &resp, ta, e.min_events, a.opts.timeout),
+                latency::judge(&resp.timings, tb, b.opts.timeout),
             )))
         }
         // `pairs` only pairs the checks above.
@@ -176,7 +289,7 @@ pub fn combine(outcomes: Vec<Outcome>, verbose: u8) -> Outcome {
     } else {
         let names: Vec<String> = bad
             .iter()
-            .map(|o| format!("{} {}", o.check, o.state.label()))
+            .map(|o| format!("{} {}", o.name(), o.state.label()))
             .collect();
         format!(
             "{} of {} checks not OK: {}",
@@ -185,12 +298,12 @@ pub fn combine(outcomes: Vec<Outcome>, verbose: u8) -> Outcome {
             names.join(", ")
         )
     };
-    let mut out = Outcome::new("all", state, summary);
+    let mut out = Outcome::new(CheckName::All, state, summary);
     for o in &outcomes {
         out.details.push(format!(
             "\\_[{}] {} - {}",
             o.state.label(),
-            o.check,
+            o.name(),
             o.summary
         ));
         if verbose > 0 {
@@ -198,7 +311,7 @@ pub fn combine(outcomes: Vec<Outcome>, verbose: u8) -> Outcome {
                 .extend(o.details.iter().map(|d| format!("    {d}")));
         }
         out.metrics.extend(o.metrics.iter().map(|m| Metric {
-            name: format!("{}_{}", o.check, m.name),
+            name: format!("{}_{}", o.name(), m.name),
             ..m.clone()
         }));
     }
@@ -210,7 +323,7 @@ pub fn combine(outcomes: Vec<Outcome>, verbose: u8) -> Outcome {
 mod tests {
     use super::*;
 
-    fn outcome(check: &str, state: State, metric: f64) -> Outcome {
+    fn outcome(check: CheckName, state: State, metric: f64) -> Outcome {
         let mut o = Outcome::new(check, state, format!("{check} says {}", state.label()));
         o.metrics = vec![Metric::count("n", metric)];
         o.details = vec![format!("{check} detail")];
@@ -221,9 +334,9 @@ mod tests {
     fn worst_state_first_line_per_check_prefixed_perfdata() {
         let o = combine(
             vec![
-                outcome("login", State::Ok, 1.0),
-                outcome("version", State::Warning, 2.0),
-                outcome("workers", State::Critical, 3.0),
+                outcome(CheckName::Login, State::Ok, 1.0),
+                outcome(CheckName::Version, State::Warning, 2.0),
+                outcome(CheckName::Workers, State::Critical, 3.0),
             ],
             0,
         );
@@ -242,7 +355,7 @@ mod tests {
         );
         assert_eq!(o.metric("workers_n"), Some(3.0));
         assert_eq!(o.checks.len(), 3);
-        let quiet = combine(vec![outcome("login", State::Ok, 1.0)], 1);
+        let quiet = combine(vec![outcome(CheckName::Login, State::Ok, 1.0)], 1);
         assert_eq!(quiet.summary, "all 1 check OK");
         assert_eq!(quiet.details[1], "    login detail");
     }

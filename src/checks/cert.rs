@@ -12,17 +12,45 @@
 //! runs out next week breaks every client next week, however long the server's own
 //! certificate lasts.
 
+use super::{Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::Defaults;
 use crate::error::Error;
 use crate::http::x509::{date, CertFacts};
 use crate::http::{self, Client};
 use crate::outcome::{Metric, Outcome, State, Thresholds};
+use crate::range::{Range, RangeUnit};
+use clap::Args;
 use rustls::pki_types::CertificateDer;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const DAY: i64 = 86_400;
 
+/// Days until the TLS certificate expires (-w/-c in days left; default -w 30 -c 7)
+#[derive(Debug, Args)]
+pub struct Settings {}
+
+impl Check for Settings {
+    const LAYOUT: &'static [&'static str] = &["days"];
+
+    /// Days left, check_curl's defaults; no key, since the handshake is all it reads.
+    fn defaults(&self) -> Defaults {
+        Defaults::new(RangeUnit::Count)
+            .plain_is_minimum()
+            .warn(Range::below(30.0))
+            .crit(Range::below(7.0))
+            .keyless()
+            .https_only("cert needs an https:// URL: a plain http:// MISP has no certificate")
+    }
+
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        let opts = &cx.inv.opts;
+        run(cx.client()?, cx.thresholds(), opts.insecure, cx.timeout()).await
+    }
+}
+
 /// Reads the server's certificate chain and judges the days left on its own certificate.
-pub async fn run(
+async fn run(
     client: &Client,
     t: &Thresholds,
     insecure: bool,
@@ -140,7 +168,7 @@ pub fn judge(
         format!("{}; ", problems.join("; "))
     };
     let mut out = Outcome::new(
-        "cert",
+        CheckName::Cert,
         state,
         format!(
             "{problems}{when}, subject {}, issuer {}",

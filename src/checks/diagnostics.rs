@@ -1,47 +1,105 @@
 //! `diagnostics`: what MISP's own "Server settings & diagnostics" page knows
 //! (`GET /servers/serverSettings`), summarised into one state.
 //!
-//! Each problem is a *finding* with a stable name (see [`FINDINGS`]) that `--ignore`
+//! Each problem is a *finding* with a stable name (see [`Finding`]) that `--ignore`
 //! takes. MISP builds this report slowly (it asks GitHub for the newest release, probes
 //! the modules, ...), so the check's default timeout is 30s.
 
-use super::{plural, secs};
+use super::{plural, secs, Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::Defaults;
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp::{self, flag, number};
 use crate::outcome::{Metric, Outcome, State};
+use clap::{Args, ValueEnum};
 use hyper::Method;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
 const PATH: &str = "/servers/serverSettings";
 
-/// Finding names, in the order they are reported; `--ignore` accepts exactly these.
-pub const FINDINGS: [&str; 8] = [
-    "background_jobs",
-    "redis",
-    "db_schema",
-    "version",
-    "writeable_dirs",
-    "writeable_files",
-    "modules",
-    "settings",
-];
+/// MISP's own diagnostics: jobs, Redis, DB schema, version, writable paths, modules, settings (default -t 30s)
+#[derive(Debug, Args)]
+pub struct Settings {
+    /// Leave these findings out of the judgement (repeatable or comma-separated)
+    #[arg(long, value_name = "FINDING", value_delimiter = ',', value_enum)]
+    pub ignore: Vec<Finding>,
+}
 
-/// The section of MISP's report each finding is judged from, in [`FINDINGS`] order.
-const SECTIONS: [&str; 8] = [
-    "backgroundJobsStatus",
-    "redisInfo",
-    "dbSchemaDiagnostics",
-    "version",
-    "writeableDirs",
-    "writeableFiles",
-    "moduleStatus",
-    "finalSettings",
-];
+impl Check for Settings {
+    const LAYOUT: &'static [&'static str] = &[
+        "findings",
+        "settings_errors",
+        "unwritable_dirs",
+        "unwritable_files",
+        "modules_down",
+    ];
+
+    /// 30 seconds, because MISP builds this report slowly: it asks GitHub for the newest
+    /// release with a 3s timeout of its own and probes every module.
+    fn defaults(&self) -> Defaults {
+        Defaults::without_thresholds().timeout(Duration::from_secs(30))
+    }
+
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        run(cx.client()?, &self.ignore, cx.timeout()).await
+    }
+}
+
+/// The findings, in the order they are reported; the comments are `--ignore`'s help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum Finding {
+    /// The background job system (backgroundJobsStatus)
+    BackgroundJobs,
+    /// MISP's connection to Redis (redisInfo)
+    Redis,
+    /// Pending or failed database updates (dbSchemaDiagnostics)
+    DbSchema,
+    /// A newer MISP release (version)
+    Version,
+    /// Directories MISP must write to (writeableDirs)
+    WriteableDirs,
+    /// Files MISP must write to (writeableFiles)
+    WriteableFiles,
+    /// The enrichment, import and export modules (moduleStatus)
+    Modules,
+    /// Critical settings in error (finalSettings)
+    Settings,
+}
+
+impl Finding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finding::BackgroundJobs => "background_jobs",
+            Finding::Redis => "redis",
+            Finding::DbSchema => "db_schema",
+            Finding::Version => "version",
+            Finding::WriteableDirs => "writeable_dirs",
+            Finding::WriteableFiles => "writeable_files",
+            Finding::Modules => "modules",
+            Finding::Settings => "settings",
+        }
+    }
+
+    /// The section of MISP's report the finding is judged from.
+    fn section(self) -> &'static str {
+        match self {
+            Finding::BackgroundJobs => "backgroundJobsStatus",
+            Finding::Redis => "redisInfo",
+            Finding::DbSchema => "dbSchemaDiagnostics",
+            Finding::Version => "version",
+            Finding::WriteableDirs => "writeableDirs",
+            Finding::WriteableFiles => "writeableFiles",
+            Finding::Modules => "moduleStatus",
+            Finding::Settings => "finalSettings",
+        }
+    }
+}
 
 /// Fetches the diagnostics report (site admin only) and judges it.
-pub async fn run(client: &Client, ignore: &[String], timeout: Duration) -> Result<Outcome, Error> {
+pub async fn run(client: &Client, ignore: &[Finding], timeout: Duration) -> Result<Outcome, Error> {
     let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
     let json = match misp::json(&resp, "GET", PATH) {
         Ok(json) => json,
@@ -59,9 +117,9 @@ pub async fn run(client: &Client, ignore: &[String], timeout: Duration) -> Resul
 /// MISP builds the report from Redis among others and answers a bare 500 when Redis is
 /// down, which names nothing. The worker list (one cheap request) tells that case apart:
 /// MISP then cannot list workers nor read a queue length.
-async fn why_report_failed(client: &Client, e: Error, ignore: &[String]) -> Error {
+async fn why_report_failed(client: &Client, e: Error, ignore: &[Finding]) -> Error {
     let server_error = matches!(&e, Error::Status { status, .. } if *status >= 500);
-    if !server_error || ignore.iter().any(|i| i == "redis") {
+    if !server_error || ignore.contains(&Finding::Redis) {
         return e;
     }
     match super::workers::fetch(client).await {
@@ -72,7 +130,7 @@ async fn why_report_failed(client: &Client, e: Error, ignore: &[String]) -> Erro
 
 /// One problem found in the report.
 #[derive(Debug, PartialEq)]
-struct Finding {
+struct Problem {
     name: &'static str,
     state: State,
     text: String,
@@ -88,7 +146,7 @@ struct Counts {
 }
 
 /// Every finding in the report; the worst non-ignored one sets the state.
-pub fn judge(json: &Value, ignore: &[String]) -> Result<Outcome, Error> {
+pub fn judge(json: &Value, ignore: &[Finding]) -> Result<Outcome, Error> {
     let report = json.as_object().filter(|o| {
         [
             "backgroundJobsStatus",
@@ -116,17 +174,17 @@ pub fn judge(json: &Value, ignore: &[String]) -> Result<Outcome, Error> {
     found.extend(writeable(report, false, &mut counts, &mut notes));
     found.extend(modules(report, &mut counts));
     found.extend(settings(report, &mut counts, &mut notes));
-    let (ignored, mut active): (Vec<Finding>, Vec<Finding>) = found
+    let (ignored, mut active): (Vec<Problem>, Vec<Problem>) = found
         .into_iter()
-        .partition(|f| ignore.iter().any(|i| i == f.name));
+        .partition(|f| ignore.iter().any(|i| i.as_str() == f.name));
     // Worst first, so the status line starts with what matters most.
-    active.sort_by_key(|f| std::cmp::Reverse(rank(f.state)));
+    active.sort_by_key(|f| std::cmp::Reverse(f.state.severity()));
     // A finding whose section is absent was not judged: "no problem found" would be a
     // guess, so the sections are named, and with none left there is nothing to say.
-    let wanted: Vec<(&str, &str)> = FINDINGS
-        .into_iter()
-        .zip(SECTIONS)
-        .filter(|(name, _)| !ignore.iter().any(|i| i == name))
+    let wanted: Vec<(&str, &str)> = Finding::value_variants()
+        .iter()
+        .filter(|f| !ignore.contains(f))
+        .map(|f| (f.as_str(), f.section()))
         .collect();
     let missing: Vec<String> = wanted
         .iter()
@@ -164,7 +222,7 @@ pub fn judge(json: &Value, ignore: &[String]) -> Result<Outcome, Error> {
             missing.join(", ")
         ));
     }
-    let mut out = Outcome::new("diagnostics", state, summary);
+    let mut out = Outcome::new(CheckName::Diagnostics, state, summary);
     out.details = active
         .iter()
         .map(|f| format!("{} {}: {}", f.state.label(), f.name, f.text))
@@ -196,17 +254,8 @@ fn readable(report: &Map<String, Value>, section: &str) -> bool {
     }
 }
 
-fn rank(s: State) -> u8 {
-    match s {
-        State::Ok => 0,
-        State::Warning => 1,
-        State::Unknown => 2,
-        State::Critical => 3,
-    }
-}
-
-fn finding(name: &'static str, state: State, text: impl Into<String>) -> Option<Finding> {
-    Some(Finding {
+fn finding(name: &'static str, state: State, text: impl Into<String>) -> Option<Problem> {
+    Some(Problem {
         name,
         state,
         text: text.into(),
@@ -221,7 +270,7 @@ fn text(v: &Value) -> String {
 }
 
 /// `backgroundJobsStatus`: MISP's text (or, in older releases, its code 0-4).
-fn background_jobs(r: &Map<String, Value>) -> Option<Finding> {
+fn background_jobs(r: &Map<String, Value>) -> Option<Problem> {
     let v = r.get("backgroundJobsStatus")?;
     let status = match number(v) {
         Some(0) => "OK".to_owned(),
@@ -249,7 +298,7 @@ fn background_jobs(r: &Map<String, Value>) -> Option<Finding> {
 }
 
 /// `redisInfo.connection`: MISP cannot reach Redis (sessions, caches and jobs need it).
-fn redis(r: &Map<String, Value>) -> Option<Finding> {
+fn redis(r: &Map<String, Value>) -> Option<Problem> {
     let info = r.get("redisInfo")?;
     if info.get("connection").and_then(flag) != Some(false) {
         return None;
@@ -267,7 +316,7 @@ fn redis(r: &Map<String, Value>) -> Option<Finding> {
 
 /// `dbSchemaDiagnostics`: the database is not at the schema version this MISP expects,
 /// i.e. updates are pending or failed.
-fn db_schema(r: &Map<String, Value>) -> Option<Finding> {
+fn db_schema(r: &Map<String, Value>) -> Option<Problem> {
     let d = r.get("dbSchemaDiagnostics")?;
     if d.get("update_fail_number_reached").and_then(flag) == Some(true) {
         return finding(
@@ -288,7 +337,7 @@ fn db_schema(r: &Map<String, Value>) -> Option<Finding> {
 }
 
 /// `version.upToDate`: `older` means a newer MISP release exists.
-fn version(r: &Map<String, Value>, notes: &mut Vec<String>) -> Option<Finding> {
+fn version(r: &Map<String, Value>, notes: &mut Vec<String>) -> Option<Problem> {
     let v = r.get("version")?;
     let current = v.get("current").map(text).unwrap_or_else(|| "?".into());
     let newest = v.get("newest").filter(|n| !n.is_null()).map(text);
@@ -326,7 +375,7 @@ fn writeable(
     dirs: bool,
     counts: &mut Counts,
     notes: &mut Vec<String>,
-) -> Option<Finding> {
+) -> Option<Problem> {
     let key = if dirs {
         "writeableDirs"
     } else {
@@ -363,7 +412,7 @@ fn writeable(
 
 /// `moduleStatus`: `{type: 0|1|2|"error"}`; 0 is fine and 1 means the module type is
 /// switched off on purpose; anything else means enabled modules are unreachable.
-fn modules(r: &Map<String, Value>, counts: &mut Counts) -> Option<Finding> {
+fn modules(r: &Map<String, Value>, counts: &mut Counts) -> Option<Problem> {
     let status = r.get("moduleStatus")?.as_object()?;
     let mut down = Vec::new();
     for (kind, v) in status {
@@ -391,7 +440,7 @@ fn settings(
     r: &Map<String, Value>,
     counts: &mut Counts,
     notes: &mut Vec<String>,
-) -> Option<Finding> {
+) -> Option<Problem> {
     let list = r.get("finalSettings")?.as_array()?;
     let critical: Vec<&Value> = list
         .iter()
@@ -523,7 +572,7 @@ mod tests {
                 o.details[0].contains(&format!(" {name}: ")),
                 "{name}: {o:#?}"
             );
-            let quiet = judge(&r, &[name.to_owned()]).unwrap();
+            let quiet = judge(&r, &[Finding::from_str(name, false).unwrap()]).unwrap();
             assert_eq!(quiet.state, State::Ok, "{name} not ignored");
             assert!(quiet
                 .details
@@ -564,7 +613,7 @@ mod tests {
             "no problem found in 5 diagnostics; not judged, missing from MISP's report: redis (redisInfo), modules (moduleStatus), settings (finalSettings)"
         );
         // Ignoring a missing section silences it.
-        let quiet = judge(&r, &["redis".into(), "modules".into(), "settings".into()]).unwrap();
+        let quiet = judge(&r, &[Finding::Redis, Finding::Modules, Finding::Settings]).unwrap();
         assert_eq!(quiet.summary, "no problem found in 5 diagnostics");
         // A problem found still counts, and the gap is still named.
         r["redisInfo"] = json!({"connection": false});
@@ -585,16 +634,15 @@ mod tests {
             "nothing to judge: MISP's report lacks background_jobs (backgroundJobsStatus), redis (redisInfo), db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings)"
         );
         let only_redis = json!({"redisInfo": {"connection": true}});
-        let o = judge(&only_redis, &["redis".into()]).unwrap();
+        let o = judge(&only_redis, &[Finding::Redis]).unwrap();
         assert_eq!(o.state, State::Unknown, "{o:#?}");
     }
 
     #[test]
     fn repeated_ignores_count_once() {
-        let o = judge(&healthy(), &["redis".into(), "redis".into()]).unwrap();
+        let o = judge(&healthy(), &[Finding::Redis, Finding::Redis]).unwrap();
         assert_eq!(o.summary, "no problem found in 7 diagnostics");
-        let all: Vec<String> = FINDINGS.iter().map(|f| f.to_string()).collect();
-        let none = judge(&healthy(), &all).unwrap();
+        let none = judge(&healthy(), Finding::value_variants()).unwrap();
         assert_eq!(none.state, State::Unknown);
         assert_eq!(
             none.summary,

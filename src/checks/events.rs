@@ -1,28 +1,55 @@
-//! `events`: the REST events index answers with real events (the seed blog's REST check).
+//! `events`: the REST events index answers with real events.
 
-use super::{plural, secs};
+use super::{plural, secs, Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::Defaults;
 use crate::error::Error;
-use crate::http::{Client, Kind, Response};
+use crate::http::{Kind, Response};
 use crate::misp::{self, events::EventIndex};
 use crate::outcome::{Metric, Outcome, State, Thresholds};
+use crate::range::RangeUnit;
+use clap::Args;
 use hyper::Method;
 use std::time::Duration;
 
-/// Fetches one page of the minimal index and judges it.
-pub async fn run(
-    client: &Client,
-    t: &Thresholds,
-    limit: u32,
-    min_events: u64,
-    timeout: Duration,
-) -> Result<Outcome, Error> {
-    let path = index_path(limit);
-    let resp = client.send(Method::GET, &path, Kind::Rest).await?;
-    let index = parse(&resp, &path)?;
-    Ok(judge(&index, &resp, t, min_events, timeout))
+/// The index page size: one page of the web UI's event list; `latency` times the same
+/// request by default.
+pub const DEFAULT_LIMIT: u32 = 60;
+
+/// The REST events index answers with events
+#[derive(Debug, Args)]
+pub struct Settings {
+    /// Events to ask for (the index page size)
+    #[arg(long, default_value_t = DEFAULT_LIMIT, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: u32,
+    /// CRITICAL when fewer events match
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub min_events: u64,
 }
 
-/// The minimal index page the seed blog's REST check asks for (and `latency` times).
+impl Check for Settings {
+    const LAYOUT: &'static [&'static str] = &["time", "events"];
+
+    fn defaults(&self) -> Defaults {
+        Defaults::new(RangeUnit::Seconds)
+    }
+
+    /// Fetches one page of the minimal index and judges it.
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        let path = index_path(self.limit);
+        let resp = cx.client()?.send(Method::GET, &path, Kind::Rest).await?;
+        let index = parse(&resp, &path)?;
+        Ok(judge(
+            &index,
+            &resp,
+            cx.thresholds(),
+            self.min_events,
+            cx.timeout(),
+        ))
+    }
+}
+
+/// The minimal index page (`latency` times it too by default).
 pub fn index_path(limit: u32) -> String {
     format!("/events/index/limit:{limit}/page:1/searchminimal:1")
 }
@@ -46,7 +73,7 @@ pub fn judge(
 ) -> Outcome {
     let time = resp.timings.total;
     let total = index.total.unwrap_or(index.returned);
-    let mut out = Outcome::new("events", t.evaluate(time.as_secs_f64()), "");
+    let mut out = Outcome::new(CheckName::Events, t.evaluate(time.as_secs_f64()), "");
     out.metrics = vec![
         Metric::seconds("time", time.as_secs_f64())
             .with_thresholds(t)

@@ -1,16 +1,19 @@
 //! `heal` (= `workers --restart-dead-workers`): restart dead workers, only when some are
 //! dead, never twice within the cooldown, and say whether it worked.
 //!
-//! The seed blog's script POSTed on every poll; here the POST happens only after the
-//! worker table shows something dead, and a state file under a lock makes concurrent
-//! pollers (several OpenNMS or Icinga instances watching one MISP) restart once.
+//! The POST happens only after the worker table shows something dead, and a state file
+//! under a lock makes concurrent pollers (several OpenNMS or Icinga instances watching one
+//! MISP) restart once.
 
-use super::workers;
-use crate::cli::HealSettings;
+use super::{workers, Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::{parse_duration, Defaults};
 use crate::error::{Error, Phase};
 use crate::http::{Client, Kind};
-use crate::misp::{self, workers::QueueRules, workers::WorkerTable};
+use crate::misp::workers::{MinWorkers, QueueRules, WorkerTable};
+use crate::misp;
 use crate::outcome::{Metric, Outcome, State, Thresholds};
+use clap::Args;
 use hyper::Method;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,16 +21,59 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const RESTART: &str = "/servers/restartDeadWorkers";
 
+/// Workers, restarting dead ones when needed (= workers --restart-dead-workers)
+#[derive(Debug, Args)]
+// No argument group: `workers` flattens these options into its own `Settings`, and two
+// groups of one name would clash.
+#[group(skip)]
+pub struct Settings {
+    /// Never restart twice within this time
+    #[arg(long, default_value = "15m", value_parser = parse_duration, value_name = "DURATION")]
+    pub cooldown: Duration,
+    /// Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+    /// Wait this long after a restart before re-checking
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub settle: Duration,
+    /// Leave this queue out of the judgement (repeatable or comma-separated)
+    #[arg(long, value_name = "QUEUE", value_delimiter = ',')]
+    pub ignore_queue: Vec<String>,
+    /// Live workers expected: N for every queue, QUEUE=N for one (e.g. 5,update=1); fewer count as dead
+    #[arg(long, value_name = "N|QUEUE=N,...", value_parser = MinWorkers::parse)]
+    pub min_workers: Option<MinWorkers>,
+}
+
+impl Settings {
+    /// The queues left out and the workers expected, which `workers` judges by too.
+    pub fn rules(&self) -> QueueRules {
+        QueueRules {
+            ignore: self.ignore_queue.clone(),
+            min_workers: self.min_workers.clone().unwrap_or_default(),
+        }
+    }
+}
+
+impl Check for Settings {
+    const LAYOUT: &'static [&'static str] = workers::LAYOUT;
+    /// A restart is opt-in, never a side effect of `all`.
+    const IN_ALL: bool = false;
+
+    fn defaults(&self) -> Defaults {
+        workers::defaults()
+    }
+
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        heal(cx.client()?, cx.thresholds(), self).await
+    }
+}
+
 /// Checks the workers and heals them if needed.
-pub async fn run(
-    client: &Client,
-    t: &Thresholds,
-    rules: &QueueRules,
-    settings: &HealSettings,
-) -> Result<Outcome, Error> {
+pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Result<Outcome, Error> {
+    let rules = settings.rules();
     let before = rules.apply(workers::fetch(client).await?);
     if workers::healthy(&before) {
-        let mut out = workers::judge("heal", &before, t);
+        let mut out = workers::judge(CheckName::Heal, &before, t);
         out.metrics.push(Metric::count("restarted", 0.0));
         return Ok(out);
     }
@@ -177,7 +223,7 @@ fn interrupted(before: &WorkerTable, t: &Thresholds, why: &str) -> Outcome {
 /// which `okko` turns into KO), not healed is CRITICAL.
 pub fn judge_after(before: &WorkerTable, after: &WorkerTable, t: &Thresholds) -> Outcome {
     let was = was_dead(before);
-    let mut out = workers::judge("heal", after, t);
+    let mut out = workers::judge(CheckName::Heal, after, t);
     if !workers::needs_restart(after) {
         // Healed, but what a restart cannot mend (workers of another user) still counts.
         out.state = out.state.worst(State::Warning);
@@ -197,7 +243,7 @@ pub fn judge_after(before: &WorkerTable, after: &WorkerTable, t: &Thresholds) ->
 }
 
 fn not_restarted(before: &WorkerTable, t: &Thresholds, why: &str) -> Outcome {
-    let mut out = workers::judge("heal", before, t);
+    let mut out = workers::judge(CheckName::Heal, before, t);
     out.summary = format!("{}; {why}", out.summary);
     out.metrics.push(Metric::count("restarted", 0.0));
     out

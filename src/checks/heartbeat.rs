@@ -1,25 +1,40 @@
 //! `heartbeat`: MISP's unauthenticated liveness endpoint (`/users/heartbeat`, MISP 2.4.194
 //! and later), timed against `-w`/`-c`.
 
-use super::secs;
+use super::{secs, Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::Defaults;
 use crate::error::Error;
-use crate::http::{Client, Kind, Response};
+use crate::http::{Kind, Response};
 use crate::misp;
 use crate::outcome::{Metric, Outcome, State, Thresholds};
+use crate::range::RangeUnit;
+use clap::Args;
 use hyper::Method;
 use serde_json::Value;
 use std::time::Duration;
 
 const PATH: &str = "/users/heartbeat";
 
-/// Fetches the heartbeat without a key (it is public, and a key has no business on a
-/// liveness probe) and judges it.
-pub async fn run(client: &Client, t: &Thresholds, timeout: Duration) -> Result<Outcome, Error> {
-    // Fetched as a page, not as REST: an older MISP then answers with its usual redirect to
-    // the login page, which is how "no such endpoint" shows, instead of a 403 for the
-    // missing key.
-    let resp = client.send(Method::GET, PATH, Kind::Page).await?;
-    judge(&resp, t, timeout)
+/// The public liveness endpoint /users/heartbeat (MISP 2.4.194 or later; no key needed)
+#[derive(Debug, Args)]
+pub struct Settings {}
+
+impl Check for Settings {
+    const LAYOUT: &'static [&'static str] = &["time"];
+
+    /// No key: the endpoint is public, and a key has no business on a liveness probe.
+    fn defaults(&self) -> Defaults {
+        Defaults::new(RangeUnit::Seconds).keyless()
+    }
+
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        // Fetched as a page, not as REST: an older MISP then answers with its usual
+        // redirect to the login page, which is how "no such endpoint" shows, instead of a
+        // 403 for the missing key.
+        let resp = cx.client()?.send(Method::GET, PATH, Kind::Page).await?;
+        judge(&resp, cx.thresholds(), cx.timeout())
+    }
 }
 
 /// 200 with MISP's `{"message": ...}` is alive; a redirect to the login page or a 404 means
@@ -36,7 +51,7 @@ pub fn judge(resp: &Response, t: &Thresholds, timeout: Duration) -> Result<Outco
             format!("{} to the login page", resp.status)
         };
         return Ok(Outcome::new(
-            "heartbeat",
+            CheckName::Heartbeat,
             State::Unknown,
             format!("heartbeat not supported by this MISP version (it answered {how}; /users/heartbeat needs MISP 2.4.194 or later)"),
         ));
@@ -51,7 +66,7 @@ pub fn judge(resp: &Response, t: &Thresholds, timeout: Duration) -> Result<Outco
         })?;
     let time = resp.timings.total;
     let mut out = Outcome::new(
-        "heartbeat",
+        CheckName::Heartbeat,
         t.evaluate(time.as_secs_f64()),
         format!("MISP answered the heartbeat in {}", secs(time)),
     );

@@ -1,15 +1,33 @@
-//! `jobs`: the backlog, summed over every queue (the seed SNMP helper kept only the last).
+//! `jobs`: the backlog, summed over every queue.
 
-use super::{plural, workers};
+use super::{plural, workers, Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::Defaults;
 use crate::error::Error;
-use crate::http::Client;
 use crate::misp::workers::WorkerTable;
 use crate::outcome::{Metric, Outcome, Thresholds};
+use crate::range::RangeUnit;
+use clap::Args;
 
-/// Fetches the worker table and judges its job counts.
-pub async fn run(client: &Client, t: &Thresholds, ignore: &[String]) -> Result<Outcome, Error> {
-    let table = workers::fetch(client).await?;
-    Ok(judge(&table.without(ignore), t))
+/// Jobs waiting in the worker queues, summed (-w/-c on the total)
+#[derive(Debug, Args)]
+pub struct Settings {
+    /// Leave this queue out of the sum (repeatable or comma-separated)
+    #[arg(long, value_name = "QUEUE", value_delimiter = ',')]
+    pub ignore_queue: Vec<String>,
+}
+
+impl Check for Settings {
+    const LAYOUT: &'static [&'static str] = &["jobs"];
+
+    fn defaults(&self) -> Defaults {
+        Defaults::new(RangeUnit::Count)
+    }
+
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        let table = workers::fetch(cx.client()?).await?;
+        Ok(judge(&table.without(&self.ignore_queue), cx.thresholds()))
+    }
 }
 
 /// The total against `-w`/`-c`.
@@ -25,7 +43,7 @@ pub fn judge(table: &WorkerTable, t: &Thresholds) -> Outcome {
     if !busy.is_empty() {
         summary.push_str(&format!(" ({})", busy.join(", ")));
     }
-    let mut out = Outcome::new("jobs", t.evaluate(s.jobs as f64), summary);
+    let mut out = Outcome::new(CheckName::Jobs, t.evaluate(s.jobs as f64), summary);
     out.metrics = vec![Metric::count("jobs", s.jobs as f64).with_thresholds(t)];
     out.metrics.extend(
         s.jobs_by_queue

@@ -1,24 +1,51 @@
 //! `latency`: REST response time, every phase measured on the one connection used.
 
-use super::secs;
+use super::{events, secs, Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::Defaults;
 use crate::error::Error;
-use crate::http::{Client, Kind, Timings};
+use crate::http::{Kind, Timings};
 use crate::misp;
 use crate::outcome::{Metric, Outcome, Thresholds};
+use crate::range::{Range, RangeUnit};
+use clap::Args;
 use hyper::Method;
 use std::time::Duration;
 
-/// Times one REST request (the answer must still be valid JSON: a fast error page is not
-/// a fast MISP).
-pub async fn run(
-    client: &Client,
-    t: &Thresholds,
-    path: &str,
-    timeout: Duration,
-) -> Result<Outcome, Error> {
-    let resp = client.send(Method::GET, path, Kind::Rest).await?;
-    misp::json(&resp, "GET", path)?;
-    Ok(judge(&resp.timings, t, timeout))
+/// REST response time, phase by phase (-c defaults to 5s)
+#[derive(Debug, Args)]
+pub struct Settings {
+    /// REST path to time instead of the events index
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+}
+
+impl Settings {
+    /// The path timed: by default the events check's own request, so that `all` can time
+    /// the request `events` judges.
+    pub fn path(&self) -> String {
+        self.path
+            .clone()
+            .unwrap_or_else(|| events::index_path(events::DEFAULT_LIMIT))
+    }
+}
+
+impl Check for Settings {
+    const LAYOUT: &'static [&'static str] =
+        &["time_total", "time_connect", "time_tls", "time_firstbyte"];
+
+    fn defaults(&self) -> Defaults {
+        Defaults::new(RangeUnit::Seconds).crit(Range::above(5.0))
+    }
+
+    /// Times one REST request (the answer must still be valid JSON: a fast error page is
+    /// not a fast MISP).
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        let path = self.path();
+        let resp = cx.client()?.send(Method::GET, &path, Kind::Rest).await?;
+        misp::json(&resp, "GET", &path)?;
+        Ok(judge(&resp.timings, cx.thresholds(), cx.timeout()))
+    }
 }
 
 /// Total time against `-w`/`-c`; the phases as perfdata.
@@ -31,7 +58,7 @@ pub fn judge(timings: &Timings, t: &Thresholds, timeout: Duration) -> Outcome {
         None => ("", String::new()),
     };
     let mut out = Outcome::new(
-        "latency",
+        CheckName::Latency,
         t.evaluate(total),
         format!(
             "REST answered in {} (connect{to} {}{tunnel}, TLS {}, first byte {})",
@@ -56,4 +83,16 @@ pub fn judge(timings: &Timings, t: &Thresholds, timeout: Duration) -> Outcome {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_the_events_request_by_default() {
+        let s = Settings { path: None };
+        assert_eq!(s.path(), "/events/index/limit:60/page:1/searchminimal:1");
+        assert_eq!(s.path(), events::index_path(events::DEFAULT_LIMIT));
+    }
 }

@@ -9,18 +9,21 @@
 //! Reading it never fails hard: a missing, unreadable, corrupt or stale cache is UNKNOWN
 //! with one line naming the file and the problem (so `-o snmp` prints `-1` lines).
 
-use super::{human, plural};
-use crate::cli::StatsKind;
+use super::{human, plural, Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::{parse_duration, Defaults};
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp::{self, stats::Statistics};
 use crate::outcome::{Metric, Outcome, Thresholds};
+use crate::range::RangeUnit;
+use clap::Args;
 use hyper::Method;
 use serde_json::{json, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The statistics page, as the seed SNMP helper asks for it.
+/// The statistics page.
 pub const PATH: &str = "/users/statistics.json";
 
 /// A cache larger than this is not one of ours (ours is about 150 bytes).
@@ -30,27 +33,80 @@ const CACHE_LIMIT: u64 = 64 * 1024;
 /// snmpd's user must be able to read what the cron job's user wrote.
 const CACHE_MODE: u32 = 0o644;
 
-/// Fetches the statistics and judges the figures of `kind`; with `update_cache` also
-/// rewrites `cache_file`.
-pub async fn run(
+/// Events and attributes modified this month
+#[derive(Debug, Args)]
+pub struct Settings {
+    #[command(flatten)]
+    pub cache: Cache,
+}
+
+impl Check for Settings {
+    const LAYOUT: &'static [&'static str] = &["events_month", "attributes_month"];
+
+    fn defaults(&self) -> Defaults {
+        self.cache.defaults()
+    }
+
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        self.cache.run(cx, judge).await
+    }
+}
+
+/// The cache options `stats` and `users` share (both figures pairs come from one page).
+#[derive(Debug, Args)]
+pub struct Cache {
+    /// Answer from this cache file (written by `stats --update-cache`)
+    #[arg(long, value_name = "PATH")]
+    pub cache_file: Option<PathBuf>,
+    /// Oldest cache accepted
+    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    pub max_age: Duration,
+    /// Fetch the statistics and rewrite the cache file (for cron)
+    #[arg(long, requires = "cache_file")]
+    pub update_cache: bool,
+}
+
+/// A judgement of the statistics: `stats`' or `users'`.
+pub type Judge = fn(&Statistics, &Thresholds) -> Outcome;
+
+impl Cache {
+    /// True when answered from the cache alone: no request, so snmpd's user needs
+    /// neither URL nor key.
+    pub fn offline(&self) -> bool {
+        self.cache_file.is_some() && !self.update_cache
+    }
+
+    pub fn defaults(&self) -> Defaults {
+        let d = Defaults::new(RangeUnit::Count);
+        if self.offline() {
+            d.offline()
+        } else {
+            d
+        }
+    }
+
+    /// From the cache, or from MISP (then also rewriting the cache with `--update-cache`).
+    pub async fn run(&self, cx: &Context<'_>, judge: Judge) -> Result<Outcome, Error> {
+        match (&self.cache_file, self.update_cache) {
+            (Some(path), false) => from_cache(path, self.max_age, cx.thresholds(), judge),
+            (target, update) => {
+                let target = if update { target.as_deref() } else { None };
+                fetch_and_judge(cx.client()?, cx.thresholds(), judge, target).await
+            }
+        }
+    }
+}
+
+/// Fetches the statistics and judges them; with `cache_file` also rewrites it.
+async fn fetch_and_judge(
     client: &Client,
     t: &Thresholds,
-    kind: StatsKind,
+    judge: Judge,
     cache_file: Option<&Path>,
-    update_cache: bool,
 ) -> Result<Outcome, Error> {
-    let target = match (update_cache, cache_file) {
-        (false, _) => None,
-        (true, Some(path)) => Some(path),
-        (true, None) => {
-            return Err(Error::Usage(
-                "--update-cache needs --cache-file PATH".into(),
-            ))
-        }
-    };
     let stats = fetch(client).await?;
-    let mut out = judge(kind, &stats, t);
-    if let Some(path) = target {
+    let mut out = judge(&stats, t);
+    if let Some(path) = cache_file {
         write_cache(path, &stats, SystemTime::now())?;
         out.summary
             .push_str(&format!("; cache {} updated", path.display()));
@@ -70,13 +126,13 @@ pub async fn fetch(client: &Client) -> Result<Statistics, Error> {
 
 /// Answers from the cache alone: no request, no URL, no key.
 pub fn from_cache(
-    kind: StatsKind,
     path: &Path,
     max_age: Duration,
     t: &Thresholds,
+    judge: Judge,
 ) -> Result<Outcome, Error> {
     let cached = read_cache(path, max_age, SystemTime::now())?;
-    let mut out = judge(kind, &cached.stats, t);
+    let mut out = judge(&cached.stats, t);
     out.summary
         .push_str(&format!(" (cached {} ago)", human(cached.age)));
     out.details.push(format!(
@@ -88,43 +144,22 @@ pub fn from_cache(
     Ok(out)
 }
 
-/// `-w`/`-c` on the first figure of the pair: events this month for `stats`, users for
-/// `users`; the second is perfdata only.
-pub fn judge(kind: StatsKind, s: &Statistics, t: &Thresholds) -> Outcome {
-    match kind {
-        StatsKind::Activity => {
-            let mut out = Outcome::new(
-                "stats",
-                t.evaluate(s.events_month as f64),
-                format!(
-                    "{} and {} modified this month",
-                    plural(s.events_month, "event"),
-                    plural(s.attributes_month, "attribute")
-                ),
-            );
-            out.metrics = vec![
-                Metric::count("events_month", s.events_month as f64).with_thresholds(t),
-                Metric::count("attributes_month", s.attributes_month as f64),
-            ];
-            out
-        }
-        StatsKind::Users => {
-            let mut out = Outcome::new(
-                "users",
-                t.evaluate(s.users as f64),
-                format!(
-                    "{} in {}",
-                    plural(s.users, "user"),
-                    plural(s.orgs, "organisation")
-                ),
-            );
-            out.metrics = vec![
-                Metric::count("users", s.users as f64).with_thresholds(t),
-                Metric::count("orgs", s.orgs as f64),
-            ];
-            out
-        }
-    }
+/// `-w`/`-c` on the events modified this month; the attributes are perfdata only.
+pub fn judge(s: &Statistics, t: &Thresholds) -> Outcome {
+    let mut out = Outcome::new(
+        CheckName::Stats,
+        t.evaluate(s.events_month as f64),
+        format!(
+            "{} and {} modified this month",
+            plural(s.events_month, "event"),
+            plural(s.attributes_month, "attribute")
+        ),
+    );
+    out.metrics = vec![
+        Metric::count("events_month", s.events_month as f64).with_thresholds(t),
+        Metric::count("attributes_month", s.attributes_month as f64),
+    ];
+    out
 }
 
 /// The cache's bytes: one JSON object, keys in the seed helper's order plus the fetch time.
@@ -296,7 +331,7 @@ mod tests {
 
     #[test]
     fn stats_judges_events_this_month() {
-        let o = judge(StatsKind::Activity, &S, &th(None, None));
+        let o = judge(&S, &th(None, None));
         assert_eq!(o.state, State::Ok);
         assert_eq!(
             o.summary,
@@ -305,29 +340,11 @@ mod tests {
         assert_eq!(o.metric("events_month"), Some(37.0));
         assert_eq!(o.metric("attributes_month"), Some(4210.0));
         // Too little activity is the usual worry: -w 50: warns below 50 events.
-        let o = judge(StatsKind::Activity, &S, &th(Some("50:"), Some("1:")));
+        let o = judge(&S, &th(Some("50:"), Some("1:")));
         assert_eq!(o.state, State::Warning);
         assert_eq!(
-            judge(StatsKind::Activity, &S, &th(None, Some("30"))).state,
+            judge(&S, &th(None, Some("30"))).state,
             State::Critical
-        );
-    }
-
-    #[test]
-    fn users_judges_users() {
-        let o = judge(StatsKind::Users, &S, &th(Some("40"), Some("100")));
-        assert_eq!(o.state, State::Warning);
-        assert_eq!(o.summary, "42 users in 118 organisations");
-        assert_eq!(o.metric("users"), Some(42.0));
-        assert_eq!(o.metric("orgs"), Some(118.0));
-        let one = Statistics {
-            users: 1,
-            orgs: 1,
-            ..S
-        };
-        assert_eq!(
-            judge(StatsKind::Users, &one, &th(None, None)).summary,
-            "1 user in 1 organisation"
         );
     }
 

@@ -1,24 +1,67 @@
 //! `version`: the MISP release from `getVersion`, against `--min-version` and
 //! `--min-version-critical`.
 
+use super::{Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::Defaults;
 use crate::error::Error;
-use crate::http::{Client, Kind};
+use crate::http::Kind;
 use crate::misp::{self, version::MispVersion};
 use crate::outcome::{Outcome, State};
+use clap::Args;
 use hyper::Method;
 use serde_json::Value;
 
 const PATH: &str = "/servers/getVersion";
 
-/// Fetches `getVersion` (any key with `perm_auth` may ask) and judges it.
-pub async fn run(
-    client: &Client,
-    warn_below: Option<MispVersion>,
-    crit_below: Option<MispVersion>,
-) -> Result<Outcome, Error> {
-    let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
-    let json = misp::json(&resp, "GET", PATH)?;
-    judge(&json, warn_below, crit_below)
+/// MISP release, against --min-version and --min-version-critical
+#[derive(Debug, Args)]
+pub struct Settings {
+    /// WARNING when MISP is older than this release (e.g. 2.4.194)
+    #[arg(long, value_name = "X.Y.Z")]
+    pub min_version: Option<String>,
+    /// CRITICAL when MISP is older than this release
+    #[arg(long, value_name = "X.Y.Z")]
+    pub min_version_critical: Option<String>,
+}
+
+impl Settings {
+    fn bounds(&self) -> Result<(Option<MispVersion>, Option<MispVersion>), Error> {
+        Ok((
+            bound(self.min_version.as_deref(), "--min-version")?,
+            bound(self.min_version_critical.as_deref(), "--min-version-critical")?,
+        ))
+    }
+}
+
+fn bound(text: Option<&str>, option: &str) -> Result<Option<MispVersion>, Error> {
+    text.map(|t| {
+        MispVersion::parse_bound(t).ok_or_else(|| {
+            Error::Usage(format!(
+                "{option}: '{t}' is not a MISP version like 2.4.194"
+            ))
+        })
+    })
+    .transpose()
+}
+
+impl Check for Settings {
+    /// The judgement compares releases: `-w`/`-c` have no number to apply to.
+    fn defaults(&self) -> Defaults {
+        Defaults::without_thresholds()
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        self.bounds().map(|_| ())
+    }
+
+    /// Fetches `getVersion` (any key with `perm_auth` may ask) and judges it.
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        let (warn_below, crit_below) = self.bounds()?;
+        let resp = cx.client()?.send(Method::GET, PATH, Kind::Rest).await?;
+        let json = misp::json(&resp, "GET", PATH)?;
+        judge(&json, warn_below, crit_below)
+    }
 }
 
 /// CRITICAL below `crit_below`, WARNING below `warn_below`, otherwise OK. The other keys
@@ -51,7 +94,7 @@ pub fn judge(
             (State::Ok, format!("MISP {version}{floor}"))
         }
     };
-    let mut out = Outcome::new("version", state, summary);
+    let mut out = Outcome::new(CheckName::Version, state, summary);
     if let Some(p) = json
         .get("pymisp_recommended_version")
         .and_then(Value::as_str)

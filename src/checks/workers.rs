@@ -1,19 +1,56 @@
 //! `workers`: background workers per queue, judged from the worker entries.
 
-use super::plural;
+use super::{heal, plural, Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::Defaults;
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp;
-use crate::misp::workers::{ParseError, QueueRules, WorkerTable};
+use crate::misp::workers::{ParseError, WorkerTable};
 use crate::outcome::{Metric, Outcome, State, Thresholds};
+use crate::range::{Range, RangeUnit};
+use clap::Args;
 use hyper::Method;
 
 const PATH: &str = "/servers/getWorkers";
 
-/// Fetches and judges the worker table.
-pub async fn run(client: &Client, t: &Thresholds, rules: &QueueRules) -> Result<Outcome, Error> {
-    let table = fetch(client).await?;
-    Ok(judge("workers", &rules.apply(table), t))
+/// The snmp/cacti fields of `workers` and `heal`.
+pub const LAYOUT: &[&str] = &["alive", "dead"];
+
+/// Background workers per queue (-w/-c on dead workers; -w defaults to 0)
+#[derive(Debug, Args)]
+pub struct Settings {
+    /// Restart dead workers when (and only when) some are dead; same as the heal check
+    #[arg(long)]
+    pub restart_dead_workers: bool,
+    #[command(flatten)]
+    pub heal: heal::Settings,
+}
+
+/// `-w`/`-c` count dead workers; any dead one warns unless told otherwise.
+pub fn defaults() -> Defaults {
+    Defaults::new(RangeUnit::Count).warn(Range::above(0.0))
+}
+
+impl Check for Settings {
+    const LAYOUT: &'static [&'static str] = LAYOUT;
+
+    fn defaults(&self) -> Defaults {
+        defaults()
+    }
+
+    fn reported_as(&self) -> Option<CheckName> {
+        self.restart_dead_workers.then_some(CheckName::Heal)
+    }
+
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        let client = cx.client()?;
+        if self.restart_dead_workers {
+            return heal::heal(client, cx.thresholds(), &self.heal).await;
+        }
+        let table = self.heal.rules().apply(fetch(client).await?);
+        Ok(judge(CheckName::Workers, &table, cx.thresholds()))
+    }
 }
 
 /// `GET /servers/getWorkers`, parsed.
@@ -46,7 +83,7 @@ pub fn healthy(table: &WorkerTable) -> bool {
 /// `-w`/`-c` on dead workers; a queue with no live worker, or supervisord down, is always
 /// CRITICAL because jobs on that queue are simply not processed. Workers of another user
 /// are named apart: MISP cannot tell whether they run, and no restart changes that.
-pub fn judge(check: &str, table: &WorkerTable, t: &Thresholds) -> Outcome {
+pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
     let s = table.summary();
     let mut state = t.evaluate(s.dead as f64);
     let mut problems = Vec::new();
@@ -157,7 +194,7 @@ pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::misp::workers::MinWorkers;
+    use crate::misp::workers::{MinWorkers, QueueRules};
     use crate::range::Range;
     use serde_json::json;
 
@@ -183,7 +220,7 @@ mod tests {
         let t = table(
             json!({"ok": true, "workers": [{"pid": 2, "user": "www-data", "alive": true, "correct_user": true, "ok": true}], "jobCount": 0}),
         );
-        let o = judge("workers", &t, &default_t());
+        let o = judge(CheckName::Workers, &t, &default_t());
         assert_eq!(o.state, State::Ok);
         assert_eq!(o.metric("alive"), Some(5.0));
         assert_eq!(o.metric("dead"), Some(0.0));
@@ -195,7 +232,7 @@ mod tests {
     #[test]
     fn vanished_queue_is_critical_and_named() {
         let t = table(json!({"ok": false, "jobCount": 3}));
-        let o = judge("workers", &t, &default_t());
+        let o = judge(CheckName::Workers, &t, &default_t());
         assert_eq!(o.state, State::Critical);
         assert!(
             o.summary.contains("no live worker in email"),
@@ -212,7 +249,7 @@ mod tests {
             json!({"pid": 9, "user": "root", "alive": false, "correct_user": false, "ok": false});
         let t =
             table(json!({"ok": false, "workers": [root, root, root, root, root], "jobCount": 0}));
-        let o = judge("workers", &t, &default_t());
+        let o = judge(CheckName::Workers, &t, &default_t());
         assert_eq!(o.state, State::Critical);
         assert!(
             o.summary.starts_with("email: 5 workers run as root, not as MISP's own user (MISP cannot see if they are alive; start them as the web server user)"),
@@ -234,7 +271,7 @@ mod tests {
         }
         let t = misp::workers::parse(&v).unwrap();
         assert!(t.unlisted());
-        let o = judge("workers", &t, &default_t());
+        let o = judge(CheckName::Workers, &t, &default_t());
         assert_eq!(o.state, State::Critical);
         assert!(o.summary.contains("is Redis down?"), "{}", o.summary);
         assert!(!table(json!({"ok": false, "jobCount": 0})).unlisted());
@@ -249,9 +286,9 @@ mod tests {
             ignore: vec![],
             min_workers: MinWorkers::parse("email=5").unwrap(),
         };
-        assert_eq!(judge("workers", &t, &default_t()).state, State::Ok);
+        assert_eq!(judge(CheckName::Workers, &t, &default_t()).state, State::Ok);
         let t = rules.apply(t);
-        let o = judge("workers", &t, &default_t());
+        let o = judge(CheckName::Workers, &t, &default_t());
         assert_eq!(o.state, State::Warning);
         assert!(
             o.summary.starts_with("email: 4 of 5 workers; "),
@@ -267,11 +304,11 @@ mod tests {
         let t = table(json!({"ok": true, "workers": [
             {"pid": 2, "user": "www-data", "alive": true, "correct_user": true, "ok": true},
             {"pid": 3, "user": "www-data", "alive": false, "correct_user": true, "ok": false}], "jobCount": 0}));
-        assert_eq!(judge("workers", &t, &default_t()).state, State::Warning);
+        assert_eq!(judge(CheckName::Workers, &t, &default_t()).state, State::Warning);
         let lenient = Thresholds {
             warn: Some(Range::above(1.0)),
             crit: None,
         };
-        assert_eq!(judge("workers", &t, &lenient).state, State::Ok);
+        assert_eq!(judge(CheckName::Workers, &t, &lenient).state, State::Ok);
     }
 }

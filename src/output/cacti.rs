@@ -1,11 +1,11 @@
 //! Cacti Script/Command data input: `name:value` pairs on one line.
 //! A value that could not be measured is `U`, Cacti's and RRDtool's "unknown".
 
-use super::{layout, number, Rendered};
+use super::{number, Rendered};
 use crate::outcome::Outcome;
 
-pub(super) fn render(o: &Outcome) -> Rendered {
-    let mut pairs: Vec<String> = layout(&o.check)
+pub(super) fn render(o: &Outcome, layout: &[&str]) -> Rendered {
+    let mut pairs: Vec<String> = layout
         .iter()
         .map(|n| {
             format!(
@@ -14,11 +14,10 @@ pub(super) fn render(o: &Outcome) -> Rendered {
             )
         })
         .collect();
-    let fixed = layout(&o.check);
     pairs.extend(
         o.metrics
             .iter()
-            .filter(|m| !fixed.contains(&m.name.as_str()))
+            .filter(|m| !layout.contains(&m.name.as_str()))
             .map(|m| format!("{}:{}", m.name, number(m.value))),
     );
     Rendered {
@@ -31,11 +30,12 @@ pub(super) fn render(o: &Outcome) -> Rendered {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check_name::CheckName;
     use crate::outcome::{Metric, State};
 
     #[test]
     fn pairs_on_one_line() {
-        let mut o = Outcome::new("latency", State::Ok, "x");
+        let mut o = Outcome::new(CheckName::Latency, State::Ok, "x");
         o.metrics = vec![
             Metric::seconds("time_connect", 0.004),
             Metric::seconds("time_tls", 0.0),
@@ -43,11 +43,19 @@ mod tests {
             Metric::seconds("time_total", 0.123),
         ];
         assert_eq!(
-            render(&o).stdout,
+            render(
+                &o,
+                &["time_total", "time_connect", "time_tls", "time_firstbyte"]
+            )
+            .stdout,
             "time_total:0.123000 time_connect:0.004000 time_tls:0 time_firstbyte:0.100000\n"
         );
         assert_eq!(
-            render(&Outcome::new("jobs", State::Critical, "x")).stdout,
+            render(
+                &Outcome::new(CheckName::Jobs, State::Critical, "x"),
+                &["jobs"]
+            )
+            .stdout,
             "jobs:U\n"
         );
     }

@@ -6,53 +6,55 @@ mod nagios;
 mod okko;
 mod snmp;
 
-use crate::cli::OutputMode;
 use crate::outcome::Outcome;
+
+/// `-o`: the output modes, each a renderer below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputMode {
+    /// Status line, perfdata, exit 0-3
+    Nagios,
+    /// OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)
+    Okko,
+    /// One JSON object
+    Json,
+    /// Values only, one per line (net-snmp extend)
+    Snmp,
+    /// name:value pairs on one line (Cacti data input)
+    Cacti,
+}
 
 /// What `main` writes and how it exits.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Rendered {
-    /// Standard output.
     pub stdout: String,
-    /// Standard error (empty for a normal nagios run: Icinga 2 merges it into the output).
+    /// Empty for a normal nagios run: Icinga 2 merges it into the output.
     pub stderr: String,
-    /// Process exit code.
     pub code: u8,
 }
 
-/// Renders `outcome` in `mode`. `usage` (bad command lines only) follows the status line.
-pub fn render(mode: OutputMode, outcome: &Outcome, usage: Option<&str>) -> Rendered {
+/// Renders `outcome` in `mode`. `layout` is the check's fixed metric names for the
+/// line-oriented modes (snmp, cacti), so that a failed run still prints the same fields;
+/// `usage` (bad command lines only) follows the status line.
+pub fn render(
+    mode: OutputMode,
+    outcome: &Outcome,
+    layout: &[&str],
+    usage: Option<&str>,
+) -> Rendered {
     match mode {
         OutputMode::Nagios => nagios::render(outcome, usage),
         OutputMode::Okko => okko::render(outcome),
         OutputMode::Json => json::render(outcome),
-        OutputMode::Snmp => snmp::render(outcome),
-        OutputMode::Cacti => cacti::render(outcome),
+        OutputMode::Snmp => snmp::render(outcome, layout),
+        OutputMode::Cacti => cacti::render(outcome, layout),
     }
 }
 
-/// The fixed metric layout of a check for the line-oriented modes (snmp, cacti), so that a
-/// failed run still prints the same number of fields. Order is the seed blog's OID order.
-pub fn layout(check: &str) -> &'static [&'static str] {
-    match check {
-        "workers" | "heal" => &["alive", "dead"],
-        "jobs" => &["jobs"],
-        "stats" => &["events_month", "attributes_month"],
-        "users" => &["users", "orgs"],
-        "login" => &["time", "size"],
-        "events" => &["time", "events"],
-        "latency" => &["time_total", "time_connect", "time_tls", "time_firstbyte"],
-        "diagnostics" => &[
-            "findings",
-            "settings_errors",
-            "unwritable_dirs",
-            "unwritable_files",
-            "modules_down",
-        ],
-        "heartbeat" => &["time"],
-        "cert" => &["days"],
-        _ => &[],
-    }
+/// The upper-case name on a status line, with its leading space (none for no check).
+fn shouted(o: &Outcome) -> String {
+    o.check
+        .map(|c| format!(" {}", c.as_str().to_uppercase()))
+        .unwrap_or_default()
 }
 
 /// A metric value as printed: integers without a fraction, others with 6 decimals (as the

@@ -4,11 +4,7 @@ use super::{number, Rendered};
 use crate::outcome::{Metric, Outcome};
 
 pub(super) fn render(o: &Outcome, usage: Option<&str>) -> Rendered {
-    let name = if o.check.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", o.check.to_uppercase())
-    };
+    let name = super::shouted(o);
     // A '|' in text would start perfdata early; Nagios and Icinga have no escape for it.
     let clean = |s: &str| s.replace('|', "/");
     let mut out = format!("MISP{name} {} - {}", o.state.label(), clean(&o.summary));
@@ -51,12 +47,13 @@ fn perfdata(m: &Metric) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check_name::CheckName;
     use crate::outcome::{State, Thresholds};
     use crate::range::{Range, RangeUnit};
 
     #[test]
     fn status_line_perfdata_and_long_output() {
-        let mut o = Outcome::new("workers", State::Warning, "1 dead | odd");
+        let mut o = Outcome::new(CheckName::Workers, State::Warning, "1 dead | odd");
         let t = Thresholds {
             warn: Some(Range::parse("0", RangeUnit::Count).unwrap()),
             crit: Some(Range::parse("@5:10", RangeUnit::Count).unwrap()),
@@ -79,7 +76,7 @@ mod tests {
 
     #[test]
     fn no_metrics_no_pipe() {
-        let o = Outcome::new("", State::Unknown, "bad");
+        let o = Outcome::of(None, State::Unknown, "bad");
         assert_eq!(
             render(&o, Some("Usage: x")).stdout,
             "MISP UNKNOWN - bad\nUsage: x\n"

@@ -15,11 +15,7 @@ pub(super) fn render(o: &Outcome) -> Rendered {
             code: 0,
         }
     } else {
-        let name = if o.check.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", o.check.to_uppercase())
-        };
+        let name = super::shouted(o);
         Rendered {
             stdout: "KO\n".into(),
             stderr: format!("MISP{name} {} - {}\n", o.state.label(), o.summary),
@@ -31,16 +27,17 @@ pub(super) fn render(o: &Outcome) -> Rendered {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check_name::CheckName;
 
     #[test]
     fn only_ok_is_ok() {
-        let ok = render(&Outcome::new("jobs", State::Ok, "fine"));
+        let ok = render(&Outcome::new(CheckName::Jobs, State::Ok, "fine"));
         assert_eq!(
             (ok.stdout.as_str(), ok.code, ok.stderr.as_str()),
             ("OK\n", 0, "")
         );
         for s in [State::Warning, State::Critical, State::Unknown] {
-            let r = render(&Outcome::new("jobs", s, "why"));
+            let r = render(&Outcome::new(CheckName::Jobs, s, "why"));
             assert_eq!((r.stdout.as_str(), r.code), ("KO\n", 1));
             assert_eq!(r.stderr, format!("MISP JOBS {} - why\n", s.label()));
         }

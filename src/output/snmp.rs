@@ -1,15 +1,14 @@
 //! net-snmp `extend`: the values only, one per line, in the seed blog's OID order.
 //! A value that could not be measured is `-1`, as the blog's helper printed on failure.
 
-use super::{layout, number, Rendered};
+use super::{number, Rendered};
 use crate::outcome::Outcome;
 
-pub(super) fn render(o: &Outcome) -> Rendered {
-    let names = layout(&o.check);
-    let values: Vec<String> = if names.is_empty() {
+pub(super) fn render(o: &Outcome, layout: &[&str]) -> Rendered {
+    let values: Vec<String> = if layout.is_empty() {
         o.metrics.iter().map(|m| number(m.value)).collect()
     } else {
-        names
+        layout
             .iter()
             .map(|n| o.metric(n).map(number).unwrap_or_else(|| "-1".into()))
             .collect()
@@ -26,19 +25,32 @@ pub(super) fn render(o: &Outcome) -> Rendered {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check_name::CheckName;
     use crate::outcome::{Metric, State};
+
+    const WORKERS: &[&str] = &["alive", "dead"];
 
     #[test]
     fn fixed_lines_and_minus_one_on_failure() {
-        let mut o = Outcome::new("workers", State::Critical, "x");
+        let mut o = Outcome::new(CheckName::Workers, State::Critical, "x");
         o.metrics = vec![Metric::count("dead", 2.0), Metric::count("alive", 19.0)];
-        assert_eq!(render(&o).stdout, "19\n2\n");
-        let failed = render(&Outcome::new("workers", State::Critical, "refused"));
+        assert_eq!(render(&o, WORKERS).stdout, "19\n2\n");
+        let failed = render(
+            &Outcome::new(CheckName::Workers, State::Critical, "refused"),
+            WORKERS,
+        );
         assert_eq!((failed.stdout.as_str(), failed.code), ("-1\n-1\n", 2));
         assert_eq!(
-            render(&Outcome::new("jobs", State::Unknown, "x")).stdout,
+            render(
+                &Outcome::new(CheckName::Jobs, State::Unknown, "x"),
+                &["jobs"]
+            )
+            .stdout,
             "-1\n"
         );
-        assert_eq!(render(&Outcome::new("version", State::Ok, "x")).stdout, "");
+        assert_eq!(
+            render(&Outcome::new(CheckName::Version, State::Ok, "x"), &[]).stdout,
+            ""
+        );
     }
 }

@@ -87,7 +87,17 @@ fn command(out: &mut String, sub: &Command) {
         if LEFT_OUT.contains(&id) {
             continue;
         }
-        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let mut help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        // Enumerated values are listed, as --help lists them.
+        let values: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .filter(|p| !p.is_hide_set())
+            .map(|p| p.get_name().to_owned())
+            .collect();
+        if !values.is_empty() {
+            let _ = write!(help, "; values: {}", values.join(", "));
+        }
         let v = var(id);
         let _ = writeln!(out, "    \"--{long}\" = {{");
         match arg.get_action() {

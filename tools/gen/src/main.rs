@@ -3,7 +3,7 @@
 //!
 //! Everything is generated from the same clap definitions the binary parses with, so the
 //! documentation cannot drift from the options. The output is committed (installing needs
-//! no cargo); a test regenerates it and fails when it differs. After changing `src/cli.rs`,
+//! no cargo); a test regenerates it and fails when it differs. After changing an option
 //! run `cargo run -p check_misp-gen -- .` at the top of the tree.
 //!
 //! Files written below ROOT:
@@ -55,7 +55,7 @@ fn generate(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     let mut written = Vec::new();
 
-    let mut cmd = check_misp::cli::Cli::command();
+    let mut cmd = check_misp::checks::Cli::command();
     cmd.build();
 
     let main_page = man_dir.join(format!("{BIN}.1"));
@@ -117,7 +117,7 @@ fn render_main_page(cmd: &clap::Command, w: &mut dyn Write) -> std::io::Result<(
         italic("CHECK"),
         roman(", which runs that check: "),
         roman(
-            check_misp::cli::CHECK_NAMES
+            check_misp::CheckName::NAMES
                 .iter()
                 .map(|c| format!("check_misp_{c}"))
                 .collect::<Vec<_>>()

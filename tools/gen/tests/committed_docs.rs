@@ -46,7 +46,7 @@ fn committed_files_match_a_fresh_generation() {
     // noticed too.
     assert_eq!(
         written.len(),
-        1 + check_misp::cli::CHECK_NAMES.len() + 3 + 1
+        1 + check_misp::CheckName::NAMES.len() + 3 + 1
     );
     assert_eq!(
         relative_files(&committed()),
@@ -69,7 +69,7 @@ fn committed_files_match_a_fresh_generation() {
 fn pages_document_every_check_and_option() {
     let (dir, _) = generate();
     let main = std::fs::read_to_string(dir.path().join("doc/man/check_misp.1")).unwrap();
-    for name in check_misp::cli::CHECK_NAMES {
+    for &name in check_misp::CheckName::NAMES {
         assert!(main.contains(&format!("check_misp_{name}")), "{name}");
         let page = dir.path().join(format!("doc/man/check_misp-{name}.1"));
         let text = std::fs::read_to_string(&page).unwrap();

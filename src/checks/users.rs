@@ -1,0 +1,88 @@
+//! `users`: users and organisations, from the statistics page `stats` reads (or its
+//! cache, see [`super::stats`]).
+
+use super::{plural, stats, Check, Context};
+use crate::check_name::CheckName;
+use crate::cli::Defaults;
+use crate::error::Error;
+use crate::misp::stats::Statistics;
+use crate::outcome::{Metric, Outcome, Thresholds};
+use clap::Args;
+
+/// Users and organisations
+#[derive(Debug, Args)]
+pub struct Settings {
+    #[command(flatten)]
+    pub cache: stats::Cache,
+}
+
+impl Check for Settings {
+    const LAYOUT: &'static [&'static str] = &["users", "orgs"];
+
+    fn defaults(&self) -> Defaults {
+        self.cache.defaults()
+    }
+
+    async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
+        self.cache.run(cx, judge).await
+    }
+}
+
+/// `-w`/`-c` on the users; the organisations are perfdata only.
+pub fn judge(s: &Statistics, t: &Thresholds) -> Outcome {
+    let mut out = Outcome::new(
+        CheckName::Users,
+        t.evaluate(s.users as f64),
+        format!(
+            "{} in {}",
+            plural(s.users, "user"),
+            plural(s.orgs, "organisation")
+        ),
+    );
+    out.metrics = vec![
+        Metric::count("users", s.users as f64).with_thresholds(t),
+        Metric::count("orgs", s.orgs as f64),
+    ];
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::State;
+    use crate::range::{Range, RangeUnit};
+
+    const S: Statistics = Statistics {
+        events_month: 37,
+        attributes_month: 4210,
+        users: 42,
+        orgs: 118,
+    };
+
+    fn th(w: Option<&str>, c: Option<&str>) -> Thresholds {
+        let r = |s: Option<&str>| s.map(|s| Range::parse(s, RangeUnit::Count).unwrap());
+        Thresholds {
+            warn: r(w),
+            crit: r(c),
+        }
+    }
+
+    #[test]
+    fn users_judges_users() {
+        let o = judge(&S, &th(Some("40"), Some("100")));
+        assert_eq!(o.state, State::Warning);
+        assert_eq!(o.summary, "42 users in 118 organisations");
+        assert_eq!(o.metric("users"), Some(42.0));
+        assert_eq!(o.metric("orgs"), Some(118.0));
+        let one = Statistics {
+            users: 1,
+            orgs: 1,
+            ..S
+        };
+        assert_eq!(
+            judge(&one, &th(None, None)).summary,
+            "1 user in 1 organisation"
+        );
+    }
+
+}

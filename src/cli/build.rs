@@ -1,0 +1,293 @@
+//! Validation of the common options into [`Options`], against what the check asks for
+//! ([`Defaults`]): URL, network, key, thresholds and deadline. Everything a user can get
+//! wrong is caught here, before any request.
+
+use super::args::CommonArgs;
+use crate::check_name::CheckName;
+use crate::error::Error;
+use crate::http::{BaseUrl, Family, Network, ProxyEnv};
+use crate::invocation::Options;
+use crate::outcome::Thresholds;
+use crate::range::{Range, RangeUnit};
+use crate::secret::ApiKey;
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::Duration;
+
+/// What a check asks of the common options; each check states its own.
+#[derive(Clone, Debug)]
+pub struct Defaults {
+    /// The deadline when `-t` is not given.
+    pub timeout: Duration,
+    /// `None` for a check whose judgement has no number for `-w`/`-c` to apply to.
+    pub thresholds: Option<ThresholdDefaults>,
+    /// False for a check that makes no request (then neither URL nor key is read).
+    pub url: bool,
+    pub key: bool,
+    /// Set for a check that only makes sense over https: why, said for an http:// URL.
+    pub https_only: Option<&'static str>,
+}
+
+/// How `-w`/`-c` read for a check, and what they are when not given.
+#[derive(Clone, Debug)]
+pub struct ThresholdDefaults {
+    pub unit: RangeUnit,
+    /// A plain number is a minimum (`-w 30`: alert below 30) rather than a maximum.
+    pub plain_is_minimum: bool,
+    pub warn: Option<Range>,
+    pub crit: Option<Range>,
+}
+
+impl Defaults {
+    /// A check that asks MISP with a key, takes `-w`/`-c` in `unit` with no defaults and
+    /// waits 10 seconds.
+    pub fn new(unit: RangeUnit) -> Self {
+        Defaults {
+            timeout: Duration::from_secs(10),
+            thresholds: Some(ThresholdDefaults {
+                unit,
+                plain_is_minimum: false,
+                warn: None,
+                crit: None,
+            }),
+            url: true,
+            key: true,
+            https_only: None,
+        }
+    }
+
+    /// A check with no number to judge: `-w`/`-c` are refused.
+    pub fn without_thresholds() -> Self {
+        Defaults {
+            thresholds: None,
+            ..Defaults::new(RangeUnit::Count)
+        }
+    }
+
+    pub fn warn(mut self, r: Range) -> Self {
+        if let Some(t) = &mut self.thresholds {
+            t.warn = Some(r);
+        }
+        self
+    }
+
+    pub fn crit(mut self, r: Range) -> Self {
+        if let Some(t) = &mut self.thresholds {
+            t.crit = Some(r);
+        }
+        self
+    }
+
+    /// `-w 30` means "fewer than 30", as check_curl's `-C 30,7` does for days left.
+    pub fn plain_is_minimum(mut self) -> Self {
+        if let Some(t) = &mut self.thresholds {
+            t.plain_is_minimum = true;
+        }
+        self
+    }
+
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+
+    /// Public endpoints: no key is loaded, so none can leak.
+    pub fn keyless(mut self) -> Self {
+        self.key = false;
+        self
+    }
+
+    /// No request at all: neither URL nor key is read.
+    pub fn offline(mut self) -> Self {
+        self.url = false;
+        self.key = false;
+        self
+    }
+
+    pub fn https_only(mut self, why: &'static str) -> Self {
+        self.https_only = Some(why);
+        self
+    }
+}
+
+/// The environment variables read (the key, the URL, proxies), read once so tests can
+/// supply them.
+#[derive(Debug, Default)]
+pub struct Env {
+    pub url: Option<String>,
+    pub proxy: ProxyEnv,
+    pub key_file: Option<OsString>,
+    pub key: Option<OsString>,
+}
+
+impl Env {
+    pub fn from_process() -> Self {
+        Env {
+            url: std::env::var_os("MISP_URL").map(|u| u.to_string_lossy().into_owned()),
+            proxy: ProxyEnv::from_process(),
+            key_file: std::env::var_os("MISP_KEY_FILE"),
+            key: std::env::var_os("MISP_KEY"),
+        }
+    }
+}
+
+/// Validates everything clap could not: URL, key and ranges. A check that answers
+/// without a request neither needs nor reads the URL and the key (a URL given anyway is
+/// ignored).
+pub fn build(check: CheckName, d: &Defaults, c: &CommonArgs, env: &Env) -> Result<Options, Error> {
+    let base = if d.url {
+        // The command line beats the environment; empty counts as unset (Icinga 2).
+        let env_url = env.url.as_deref().filter(|u| !u.trim().is_empty());
+        let base = match (&c.url, &c.hostname, env_url) {
+            (Some(u), _, _) => BaseUrl::parse(u),
+            (None, Some(h), _) => BaseUrl::from_host(h),
+            (None, None, Some(u)) => BaseUrl::parse(u).map_err(|e| format!("MISP_URL: {e}")),
+            (None, None, None) => return Err(Error::NoUrl),
+        };
+        Some(base.map_err(Error::Usage)?)
+    } else {
+        None
+    };
+    let network = match &base {
+        Some(b) => network(c, b, env)?,
+        None => Network::default(),
+    };
+    let key = if d.key { Some(load_key(c, env)?) } else { None };
+    if let (Some(why), Some(b)) = (d.https_only, &base) {
+        if !b.is_https() {
+            return Err(Error::Usage(why.into()));
+        }
+    }
+    let thresholds = match &d.thresholds {
+        None if c.warning.is_some() || c.critical.is_some() => {
+            return Err(Error::Usage(format!(
+                "-w/-c do not apply to {check}: see its own options in {check} --help"
+            )));
+        }
+        None => Thresholds::default(),
+        Some(t) => thresholds(t, c)?,
+    };
+    Ok(Options {
+        base,
+        key,
+        timeout: c.timeout.unwrap_or(d.timeout),
+        timeout_result: c.timeout_result,
+        thresholds,
+        output: c.output,
+        ca_cert: c.ca_cert.clone(),
+        insecure: c.insecure,
+        network,
+        verbose: c.verbose,
+    })
+}
+
+fn thresholds(t: &ThresholdDefaults, c: &CommonArgs) -> Result<Thresholds, Error> {
+    let range = |opt: &Option<String>, which: &str| -> Result<Option<Range>, Error> {
+        opt.as_deref()
+            .map(|s| {
+                let s = if t.plain_is_minimum {
+                    min_days(s)
+                } else {
+                    s.to_owned()
+                };
+                Range::parse(&s, t.unit).map_err(|e| Error::Usage(format!("{which}: {e}")))
+            })
+            .transpose()
+    };
+    let given = Thresholds {
+        warn: range(&c.warning, "--warning")?,
+        crit: range(&c.critical, "--critical")?,
+    };
+    Ok(given.or_defaults(t.warn.clone(), t.crit.clone()))
+}
+
+/// check_curl's `-C 30,7` takes the minimum days left; a plain number given to `cert`
+/// means the same (`-w 30`: fewer than 30 days left), not the range "more than 30" that
+/// would never make sense for an expiry. Full ranges (`30:`, `@0:7`) keep their meaning.
+fn min_days(s: &str) -> String {
+    if s.trim().parse::<f64>().is_ok() {
+        format!("{}:", s.trim())
+    } else {
+        s.to_owned()
+    }
+}
+
+/// `-I`, `-4`/`-6` and the proxy for `base`.
+fn network(c: &CommonArgs, base: &BaseUrl, env: &Env) -> Result<Network, Error> {
+    let mut addresses = Vec::new();
+    for a in &c.address {
+        let a = a.trim();
+        let bare = a.trim_start_matches('[').trim_end_matches(']');
+        let is_ip = bare.parse::<std::net::IpAddr>().is_ok();
+        if bare.is_empty() || (!is_ip && bare.contains([':', '/', '[', ']', ' '])) {
+            return Err(Error::Usage(format!(
+                "-I/--address: '{a}' is not an IP address or host name"
+            )));
+        }
+        addresses.push(bare.to_owned());
+    }
+    let proxy =
+        crate::http::choose_proxy(base, c.proxy.as_deref(), c.noproxy.as_deref(), &env.proxy)
+            .map_err(Error::Usage)?;
+    Ok(Network {
+        addresses,
+        family: match (c.ipv4, c.ipv6) {
+            (true, _) => Some(Family::V4),
+            (_, true) => Some(Family::V6),
+            _ => None,
+        },
+        proxy,
+    })
+}
+
+fn load_key(c: &CommonArgs, env: &Env) -> Result<ApiKey, Error> {
+    let from_file = |path: &Path, option: &str| -> Result<ApiKey, Error> {
+        // A key where its file's path belongs (an easy mix-up in Icinga's vars) would
+        // otherwise be echoed by the very error that says the "file" does not exist.
+        let key_like = crate::secret::looks_like_key(&path.to_string_lossy());
+        let shown = if key_like {
+            "[redacted]".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        ApiKey::from_file(path).map_err(|e| match e {
+            crate::secret::KeyFileError::Format(reason) => Error::KeyFormat {
+                source_name: format!("file {shown}"),
+                reason,
+            },
+            other => Error::KeyFile {
+                path: shown.clone(),
+                reason: if key_like {
+                    format!("{other}; the value looks like the key itself, but {option} takes the path of a file holding it (the key itself goes in MISP_KEY)")
+                } else {
+                    other.to_string()
+                },
+            },
+        })
+    };
+    let literal = |text: &str, source: &str| {
+        ApiKey::parse(text).map_err(|reason| Error::KeyFormat {
+            source_name: source.to_owned(),
+            reason,
+        })
+    };
+    if let Some(path) = &c.key_file {
+        return from_file(path, "--key-file");
+    }
+    if let Some(k) = &c.key {
+        return literal(k, "--key");
+    }
+    if let Some(path) = env.key_file.as_ref().filter(|p| !p.is_empty()) {
+        return from_file(Path::new(path), "MISP_KEY_FILE");
+    }
+    // Empty counts as unset: Icinga 2 sets `env` entries whose variable is undefined to "".
+    if let Some(k) = env.key.as_ref().filter(|k| !k.is_empty()) {
+        return literal(&k.to_string_lossy(), "MISP_KEY");
+    }
+    // ...but when nothing else supplied a key, say that the variable was empty rather than
+    // that there was none: that is the mistake to fix.
+    if env.key.is_some() {
+        return literal("", "MISP_KEY");
+    }
+    Err(Error::NoKey)
+}

@@ -1,0 +1,67 @@
+//! The command line, by job: [`args`] holds the options every check takes, [`argv`] the
+//! raw argument vector (link names, guesses for a refused command line), [`build`] the
+//! validation into [`crate::invocation::Options`]. Each check's own options live in its
+//! module under [`crate::checks`], which assembles the whole command; nothing here knows
+//! any particular check.
+//!
+//! A user's mistake is reported as UNKNOWN (exit 3) with one line naming the problem.
+
+pub mod args;
+pub mod argv;
+pub mod build;
+
+pub use args::{parse_duration, CommonArgs};
+pub use build::{build, Defaults, Env};
+
+use crate::check_name::CheckName;
+use crate::output::OutputMode;
+
+/// What happened instead of a run.
+#[derive(Debug)]
+pub enum NotRun {
+    /// `--help` or `--version`: print and exit 3.
+    Info(String),
+    /// Bad input: report UNKNOWN in the output mode the user asked for (if we could tell).
+    Bad {
+        check: Option<CheckName>,
+        output: OutputMode,
+        /// The problem, one line.
+        message: String,
+        /// Usage text to print after the status line (nagios mode).
+        usage: Option<String>,
+    },
+}
+
+impl NotRun {
+    /// clap's refusal of `args`: help and version as they are, an error as its first
+    /// line, with the usage that clap prints after it.
+    pub fn from_clap(e: &clap::Error, args: &[std::ffi::OsString]) -> NotRun {
+        use clap::error::ErrorKind as K;
+        let text = e.render().to_string();
+        match e.kind() {
+            K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand => {
+                NotRun::Info(text)
+            }
+            _ => {
+                let first = text
+                    .lines()
+                    .next()
+                    .unwrap_or("invalid command line")
+                    .trim_start_matches("error: ")
+                    .to_owned();
+                let usage = text
+                    .lines()
+                    .skip(1)
+                    .filter(|l| !l.trim().is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                NotRun::Bad {
+                    check: argv::guess_check(args),
+                    output: argv::guess_output(args),
+                    message: first,
+                    usage: Some(usage),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! What a check runs with: the common options, validated.
+
+use crate::http::{BaseUrl, Network};
+use crate::outcome::{State, Thresholds};
+use crate::output::OutputMode;
+use crate::secret::ApiKey;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Built by [`crate::cli::build`] from the command line and the environment, with the
+/// check's own defaults filled in.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `None` only when the check does not talk to MISP (`stats`/`users` answered from
+    /// `--cache-file`), where no URL is required.
+    pub base: Option<BaseUrl>,
+    /// Present for checks that need one.
+    pub key: Option<ApiKey>,
+    /// Deadline for the whole check.
+    pub timeout: Duration,
+    /// State when the deadline fires.
+    pub timeout_result: State,
+    /// `-w`/`-c`, with the check's defaults filled in.
+    pub thresholds: Thresholds,
+    pub output: OutputMode,
+    pub ca_cert: Option<PathBuf>,
+    pub insecure: bool,
+    /// How to connect: `-I`, `-4`/`-6`, the proxy.
+    pub network: Network,
+    /// `-v` count.
+    pub verbose: u8,
+}
