@@ -266,7 +266,9 @@ fn cacti_imports_the_template_and_its_command_feeds_every_field() {
     assert_eq!(code, Some(0), "{stdout}");
     for field in OUTPUTS {
         let v = value(&stdout, field).unwrap_or_else(|| panic!("{field} not in {stdout:?}"));
-        let seconds: f64 = v.parse().unwrap_or_else(|_| panic!("{field}:{v} in {stdout:?}"));
+        let seconds: f64 = v
+            .parse()
+            .unwrap_or_else(|_| panic!("{field}:{v} in {stdout:?}"));
         assert!((0.0..10.0).contains(&seconds), "{stdout}");
     }
     // MISP not answering: every field is U, which RRDtool stores as unknown.
