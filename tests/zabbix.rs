@@ -10,7 +10,7 @@ mod common;
 mod external;
 
 use common::{bin, Misp};
-use external::{have, ok, repo, text};
+use external::{have, ok, repo, require, text};
 use misp_sim::DEFAULT_KEY;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,15 +28,12 @@ fn available() -> bool {
         return false;
     }
     let yaml = Command::new(PYTHON).args(["-c", "import yaml"]).status();
-    let there = yaml.is_ok_and(|s| s.success());
-    assert!(
-        there || std::env::var_os("CI").is_none(),
-        "python3-yaml is missing on CI: .ci/run installs it"
-    );
-    if !there {
-        eprintln!("zabbix skipped: python3-yaml not installed");
-    }
-    there
+    require(
+        "zabbix",
+        "python3-yaml",
+        yaml.is_ok_and(|s| s.success()),
+        "python3 cannot import yaml",
+    )
 }
 
 /// The template as JSON, parsed by PyYAML (what a YAML 1.1 reader such as Zabbix's sees).

@@ -19,14 +19,24 @@ pub fn have(test: &str, package: &str, programs: &[&str]) -> bool {
         .copied()
         .filter(|p| !Path::new(p).exists())
         .collect();
-    if missing.is_empty() {
+    require(
+        test,
+        package,
+        missing.is_empty(),
+        &format!("{missing:?} missing"),
+    )
+}
+
+/// `present`, or a skip (a failure on CI) saying `package` is not installed and `why`.
+pub fn require(test: &str, package: &str, present: bool, why: &str) -> bool {
+    if present {
         return true;
     }
     assert!(
         std::env::var_os("CI").is_none(),
-        "{test}: {missing:?} missing on CI: .ci/run installs {package}"
+        "{test}: {why} on CI: .ci/run installs {package}"
     );
-    eprintln!("{test} skipped: {package} not installed ({missing:?} missing)");
+    eprintln!("{test} skipped: {package} not installed ({why})");
     false
 }
 
