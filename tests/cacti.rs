@@ -201,12 +201,12 @@ fn cacti_imports_the_template_and_its_command_feeds_every_field() {
     assert_eq!(fields, want);
 
     // The data template: fed by that method, one GAUGE (min 0) per output field.
-    let template = db.sql(&format!(
+    let template = db.sql(
         "SELECT dtd.data_input_id, dsp.name FROM data_template dt \
          JOIN data_template_data dtd ON dtd.data_template_id = dt.id AND dtd.local_data_id = 0 \
          JOIN data_source_profiles dsp ON dsp.id = dtd.data_source_profile_id \
-         WHERE dt.name = 'MISP - REST latency'"
-    ));
+         WHERE dt.name = 'MISP - REST latency'",
+    );
     assert_eq!(template, [format!("{method_id}\t5 Minute Collection")]);
     let rrds = db.sql(
         "SELECT dtr.data_source_name, dtr.data_source_type_id, dtr.rrd_minimum, dif.data_name \
