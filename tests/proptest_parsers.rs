@@ -296,14 +296,22 @@ impl TableModel {
             let q = find(&name);
             let entries = q.map(QueueModel::workers).unwrap_or(&[]);
             let alive = entries.iter().filter(|w| w.is_ok()).count() as u64;
+            // Another user's workers: MISP cannot see them, so neither alive nor dead.
+            let wrong = entries
+                .iter()
+                .filter(|w| !w.is_ok() && w.correct_user == Some(false))
+                .count() as u64;
             s.alive += alive;
+            s.wrong_user += wrong;
             s.dead += if entries.is_empty() {
                 1
             } else {
-                entries.len() as u64 - alive
+                entries.len() as u64 - alive - wrong
             };
-            if alive == 0 {
+            if alive == 0 && wrong == 0 {
                 s.queues_down.push(name.clone());
+            } else if alive == 0 {
+                s.queues_wrong_user.push(name.clone());
             }
             if let Some((n, _)) = q.and_then(|q| q.job_count) {
                 s.jobs += n;
