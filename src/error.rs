@@ -5,13 +5,10 @@ use crate::outcome::State;
 /// What the check was doing when the deadline fired, for the message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Phase {
-    /// Name resolution.
     Resolving(String),
-    /// TCP connect.
     Connecting(String),
     /// Waiting for a proxy to open a CONNECT tunnel.
     ProxyTunnel(String),
-    /// TLS handshake.
     TlsHandshake,
     /// Request sent, no status line yet.
     ResponseHeaders,
@@ -55,7 +52,6 @@ pub enum Error {
     KeyFile {
         /// The file's path as shown (`[redacted]` when it looks like a key).
         path: String,
-        /// Why.
         reason: String,
     },
     /// The key is not of MISP's format; `source` names where it came from.
@@ -73,32 +69,22 @@ pub enum Error {
     /// Name resolution failed.
     #[error("cannot resolve {host}: {reason}")]
     Dns {
-        /// Host name.
         host: String,
         /// Resolver's answer.
         reason: String,
     },
     /// Nothing listens on the port.
     #[error("connection refused by {addr}")]
-    Refused {
-        /// Address tried.
-        addr: String,
-    },
+    Refused { addr: String },
     /// Connect failed for another reason (unreachable network, ...).
     #[error("cannot connect to {addr}: {reason}")]
-    Connect {
-        /// Address tried.
-        addr: String,
-        /// OS error text.
-        reason: String,
-    },
+    Connect { addr: String, reason: String },
     /// The proxy could not be reached or refused to carry the request; the sentence names it.
     #[error("{0}")]
     Proxy(String),
     /// TLS handshake failed (certificate problems included).
     #[error("TLS with {host} failed: {reason}")]
     Tls {
-        /// Host name.
         host: String,
         /// The cause and, where there is one, the fix.
         reason: String,
@@ -108,7 +94,6 @@ pub enum Error {
     Timeout {
         /// The configured deadline, as given.
         after: String,
-        /// What was in progress.
         phase: Phase,
     },
     /// The connection broke or the peer did not speak HTTP.
@@ -116,12 +101,7 @@ pub enum Error {
     Transport(String),
     /// The body was larger than the cap.
     #[error("response too large: MISP sent more than {limit} bytes for {path}")]
-    TooLarge {
-        /// Request path.
-        path: String,
-        /// The cap in bytes.
-        limit: u64,
-    },
+    TooLarge { path: String, limit: u64 },
 
     /// The diagnostics report failed, and the worker list shows MISP cannot reach Redis.
     #[error("redis: MISP cannot reach Redis (it could not list its workers nor read a queue length); {0}")]
@@ -135,11 +115,8 @@ pub enum Error {
     /// Any other unexpected HTTP status.
     #[error("MISP answered {status} for {method} {path}{detail}")]
     Status {
-        /// Status code.
         status: u16,
-        /// Request method.
         method: String,
-        /// Request path.
         path: String,
         /// MISP's message or a hint, starting with ": " or " (".
         detail: String,
@@ -147,23 +124,15 @@ pub enum Error {
     /// A 3xx answer; redirects are never followed.
     #[error("MISP answered {status} redirecting {path} to {location}{hint}")]
     Redirect {
-        /// Status code.
         status: u16,
-        /// Request path.
         path: String,
-        /// Location header.
         location: String,
         /// What the redirect most likely means.
         hint: String,
     },
     /// Something else than the JSON expected.
     #[error("unexpected answer to {path}: {reason}")]
-    Malformed {
-        /// Request path.
-        path: String,
-        /// What was wrong.
-        reason: String,
-    },
+    Malformed { path: String, reason: String },
     /// `["Background jobs not enabled"]`: nothing to judge.
     #[error(
         "background jobs are disabled in MISP (MISP.background_jobs is off): no workers to check"

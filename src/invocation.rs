@@ -16,7 +16,6 @@ pub struct Options {
     pub base: Option<BaseUrl>,
     /// Present for checks that need one.
     pub key: Option<ApiKey>,
-    /// Deadline for the whole check.
     pub timeout: Duration,
     /// State when the deadline fires.
     pub timeout_result: State,
@@ -27,6 +26,5 @@ pub struct Options {
     pub insecure: bool,
     /// How to connect: `-I`, `-4`/`-6`, the proxy.
     pub network: Network,
-    /// `-v` count.
     pub verbose: u8,
 }

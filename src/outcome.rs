@@ -54,6 +54,15 @@ impl State {
     }
 }
 
+/// A count as the float that perfdata and ranges hold.
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "f64 holds every integer up to 2^53 (9e15) exactly; no count of events, workers, jobs or bytes comes near"
+)]
+pub fn as_value(n: u64) -> f64 {
+    n as f64
+}
+
 /// Unit of measurement, as perfdata spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
@@ -77,7 +86,6 @@ impl Unit {
 /// One measured value, with the thresholds it was judged against.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Metric {
-    /// Perfdata label.
     pub name: String,
     /// The value, in `unit`.
     pub value: f64,

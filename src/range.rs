@@ -8,7 +8,6 @@ use std::fmt;
 /// What the numbers of a range measure: durations may carry a unit, counts may not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RangeUnit {
-    /// Plain numbers.
     Count,
     /// Seconds; an end point may be written with a humantime unit (`500ms`, `2s`, `1m`).
     Seconds,

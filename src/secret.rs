@@ -79,7 +79,7 @@ impl ApiKey {
         let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
         let file = std::fs::OpenOptions::new()
             .read(true)
-            .custom_flags(flags.bits() as i32)
+            .custom_flags(open_flags(flags))
             .open(path)?;
         let meta = file.metadata()?;
         let t = meta.file_type();
@@ -133,7 +133,7 @@ impl ApiKey {
 /// whether or not the command line could be parsed.
 ///
 /// Redacting only the validated key is not enough: a key typed where something else was
-/// expected (`check_misp workers -H host KEY`, as the seed blog's scripts take `HOST KEY`,
+/// expected (`check_misp workers -H host KEY`, as the OpenNMS blog's scripts take `HOST KEY`,
 /// or `-k KEY`, which takes a *file*) is echoed by the very error that rejects it, and at
 /// that point no [`ApiKey`] exists yet. So every argument token shaped like a MISP key
 /// (exactly 40 ASCII letters or digits) is treated as one, as are the raw `--key` and
@@ -228,6 +228,16 @@ impl fmt::Display for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
     }
+}
+
+/// `open(2)` flags as `OpenOptionsExt::custom_flags` takes them: the same bits, as the
+/// C `int` they are.
+#[allow(
+    clippy::cast_possible_wrap,
+    reason = "open(2) flags are a C int; the u32 only carries its bits"
+)]
+pub fn open_flags(flags: rustix::fs::OFlags) -> i32 {
+    flags.bits() as i32
 }
 
 #[cfg(test)]

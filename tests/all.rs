@@ -1,6 +1,11 @@
 //! `all`: several checks concurrently under one deadline; worst state first, one line per
 //! check, prefixed perfdata; nagios, okko and json modes.
 
+#![allow(
+    clippy::cast_precision_loss,
+    reason = "the counts compared here are small"
+)]
+
 mod common;
 use common::Misp;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The bad-input matrix (issue 6, items 1-4): every network, TLS, HTTP and command-line
+//! The bad-input matrix: every network, TLS, HTTP and command-line
 //! failure gives the contract's state and exit code in `nagios` and `okko` modes, one line
 //! naming the cause, within the deadline + 1 s, with no panic and no key in the output.
 //!

@@ -57,7 +57,7 @@ const BREAKAGES: [Breakage; 8] = [
             s.set_module_error(
                 "Enrichment",
                 Some("Could not connect to the module server."),
-            )
+            );
         },
         code: 1,
         says: "MISP modules unreachable: Enrichment (Could not connect to the module server.)",
@@ -97,7 +97,7 @@ fn every_finding_breaks_and_can_be_ignored() {
         m.sim.reset_diagnostics();
         (b.brk)(&m.sim);
         let r = m.http("diagnostics", &[]);
-        let state = ["OK", "WARNING", "CRITICAL"][b.code as usize];
+        let state = ["OK", "WARNING", "CRITICAL"][usize::try_from(b.code).unwrap()];
         r.expect(
             b.code,
             &format!("MISP DIAGNOSTICS {state} - 1 problem: {}", b.says),

@@ -1,4 +1,4 @@
-//! Healing under concurrency (issue 6, item 6): many pollers, one restart; the cooldown
+//! Healing under concurrency: many pollers, one restart; the cooldown
 //! holds; a corrupt, unwritable or locked state file never keeps the outage from being
 //! reported.
 

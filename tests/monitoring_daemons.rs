@@ -6,6 +6,11 @@
 //! they store (perfdata files, status.dat) show the right state and perfdata, before and
 //! after a worker queue dies. Recipes: ../shared/docs/recipes/{icinga2,nagios4}-e2e.sh.
 
+#![allow(
+    clippy::cast_precision_loss,
+    reason = "the counts compared here are small"
+)]
+
 mod common;
 use common::{bin, Misp};
 use misp_sim::DEFAULT_KEY;

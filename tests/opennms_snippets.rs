@@ -341,8 +341,10 @@ fn exec_command_lines_run_check_misp_as_opennms_would() {
             .iter()
             .position(|a| *a == "--timeout" || *a == "-t")
             .and_then(|i| argv.get(i + 1))
-            .map(|t| check_misp::cli::parse_duration(t).unwrap())
-            .unwrap_or_else(|| panic!("{}: no --timeout in args", s.name));
+            .map_or_else(
+                || panic!("{}: no --timeout in args", s.name),
+                |t| check_misp::cli::parse_duration(t).unwrap(),
+            );
         assert!(
             own.as_millis() < u128::from(timeout_ms),
             "{}: --timeout {own:?} is not below the poller timeout {timeout_ms} ms",

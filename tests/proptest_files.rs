@@ -83,7 +83,7 @@ proptest! {
     fn key_files_are_capped(len in 0u64..(2 * KEY_FILE_LIMIT)) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key");
-        let pad = len.saturating_sub(KEY.len() as u64) as usize;
+        let pad = usize::try_from(len.saturating_sub(KEY.len() as u64)).unwrap();
         std::fs::write(&path, format!("{KEY}{}", " ".repeat(pad))).unwrap();
         let size = std::fs::metadata(&path).unwrap().len();
         match ApiKey::from_file(&path) {
@@ -111,7 +111,7 @@ proptest! {
         .unwrap();
         let written = std::fs::metadata(&path).unwrap().modified().unwrap();
         let now = if offset >= 0 {
-            written + Duration::from_secs(offset as u64)
+            written + Duration::from_secs(offset.unsigned_abs())
         } else {
             written - Duration::from_secs(offset.unsigned_abs())
         };

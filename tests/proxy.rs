@@ -4,6 +4,7 @@
 
 mod common;
 use common::Misp;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,10 +40,10 @@ impl Tinyproxy {
             log.display()
         );
         for p in connect_ports {
-            conf.push_str(&format!("ConnectPort {p}\n"));
+            let _ = writeln!(conf, "ConnectPort {p}");
         }
         if let Some((user, password)) = auth {
-            conf.push_str(&format!("BasicAuth {user} {password}\n"));
+            let _ = writeln!(conf, "BasicAuth {user} {password}");
         }
         let path = dir.join("tinyproxy.conf");
         std::fs::write(&path, conf).unwrap();
@@ -97,7 +98,7 @@ fn args<'a>(m: &'a Misp, check: &'a str, url: &'a str, extra: &[&'a str]) -> Vec
         "--ca-cert".into(),
         m.path("ca.pem"),
     ];
-    v.extend(extra.iter().map(|s| s.to_string()));
+    v.extend(extra.iter().map(std::string::ToString::to_string));
     v
 }
 

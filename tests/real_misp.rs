@@ -62,11 +62,13 @@ impl Run {
 static LOCK: RwLock<()> = RwLock::new(());
 
 fn reading() -> RwLockReadGuard<'static, ()> {
-    LOCK.read().unwrap_or_else(|e| e.into_inner())
+    LOCK.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn changing() -> RwLockWriteGuard<'static, ()> {
-    LOCK.write().unwrap_or_else(|e| e.into_inner())
+    LOCK.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -217,11 +219,10 @@ impl RealMisp {
 
     /// setup.sh starts whatever is down (Redis, supervisord with its workers).
     fn setup(&self) {
-        let script = std::env::var_os("REAL_MISP_SETUP")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-misp/setup.sh")
-            });
+        let script = std::env::var_os("REAL_MISP_SETUP").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-misp/setup.sh"),
+            PathBuf::from,
+        );
         let out = Command::new("bash")
             .arg(&script)
             .env("R", &self.dir)

@@ -16,6 +16,7 @@
 use misp_sim::{Sim, SimOptions, DEFAULT_KEY, READONLY_KEY};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -89,19 +90,23 @@ fn send(
     } else {
         PAGE_ACCEPT
     };
-    head.push_str(&format!("Accept: {accept}\r\n"));
-    match who {
-        Who::Admin => head.push_str(&format!("Authorization: {}\r\n", t.admin_key)),
-        Who::Plain => head.push_str(&format!("Authorization: {}\r\n", t.plain_key)),
-        Who::BadKey => head.push_str(&format!("Authorization: {BAD_KEY}\r\n")),
-        Who::Nobody => {}
+    let _ = write!(head, "Accept: {accept}\r\n");
+    let key = match who {
+        Who::Admin => Some(t.admin_key.as_str()),
+        Who::Plain => Some(t.plain_key.as_str()),
+        Who::BadKey => Some(BAD_KEY),
+        Who::Nobody => None,
+    };
+    if let Some(key) = key {
+        let _ = write!(head, "Authorization: {key}\r\n");
     }
     let body = body.unwrap_or(if method == "POST" { "{}" } else { "" });
     if method == "POST" {
-        head.push_str(&format!(
+        let _ = write!(
+            head,
             "Content-Type: application/json\r\nContent-Length: {}\r\n",
             body.len()
-        ));
+        );
     }
     head.push_str("\r\n");
     head.push_str(body);
@@ -504,10 +509,10 @@ fn simulator_answers_like_a_real_misp() {
         std::env::var("REAL_MISP_URL").unwrap_or_else(|_| "http://127.0.0.1:28080".to_owned());
     let key_file =
         std::env::var("REAL_MISP_KEY_FILE").unwrap_or_else(|_| "/tmp/realmisp/key".to_owned());
-    let addr = url
-        .strip_prefix("http://")
-        .map(|a| a.trim_end_matches('/').to_owned())
-        .unwrap_or_else(|| panic!("REAL_MISP_URL must be an http:// URL, not {url}"));
+    let addr = url.strip_prefix("http://").map_or_else(
+        || panic!("REAL_MISP_URL must be an http:// URL, not {url}"),
+        |a| a.trim_end_matches('/').to_owned(),
+    );
     let Some(admin_key) = key_file_text(&key_file) else {
         println!("skipped: no real MISP at {url} (no 40-character key in {key_file})");
         return;

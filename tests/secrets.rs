@@ -1,4 +1,4 @@
-//! Secret hygiene (issue 6, item 5): every case of the bad-input matrix, run with a
+//! Secret hygiene: every case of the bad-input matrix, run with a
 //! distinctive key in every output mode and with `-v`, shows the key nowhere: not on
 //! stdout, not on stderr, not in the JSON object, not in any file the run left behind
 //! (state, lock, cache). The same holds for the runs that write state and cache files.

@@ -1,4 +1,4 @@
-//! Signals (issue 6, item 7): OpenNMS and Icinga send SIGTERM to a plugin that overruns
+//! Signals: OpenNMS and Icinga send SIGTERM to a plugin that overruns
 //! their timeout. check_misp then exits at once with one line saying so, and leaves no
 //! partial state or cache file behind.
 

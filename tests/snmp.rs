@@ -7,6 +7,7 @@
 mod common;
 use common::{bin, run, Misp};
 use misp_sim::{Encoding, SimOptions, WorkerMode};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -77,7 +78,7 @@ impl Snmpd {
     fn start(dir: &Path, extends: &[(&str, Vec<String>)]) -> Snmpd {
         let mut conf = String::from("rocommunity public 127.0.0.1\n");
         for (name, argv) in extends {
-            conf.push_str(&format!("extend -cacheTime 1 {name} {}\n", argv.join(" ")));
+            let _ = writeln!(conf, "extend -cacheTime 1 {name} {}", argv.join(" "));
         }
         Snmpd::start_with(dir, &conf)
     }

@@ -195,7 +195,7 @@ fn cache_update_then_read_makes_no_request_and_holds_no_key() {
     assert_eq!(mode, 0o644);
     let leftovers: Vec<_> = std::fs::read_dir(m.dir.path())
         .unwrap()
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");

@@ -1,5 +1,10 @@
 //! `workers` and `jobs` against the simulator, in every worker mode and number encoding.
 
+#![allow(
+    clippy::cast_precision_loss,
+    reason = "the counts compared here are small"
+)]
+
 mod common;
 use common::Misp;
 use misp_sim::{Encoding, SimOptions, WorkerMode};

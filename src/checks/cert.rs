@@ -93,6 +93,14 @@ fn days_until(ts: i64, now: i64) -> i64 {
     (ts - now).div_euclid(DAY)
 }
 
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "whole days between X.509 times (years 0 to 9999) are at most a few million"
+)]
+fn days_value(days: i64) -> f64 {
+    days as f64
+}
+
 /// `-w`/`-c` on the whole days left until the earliest expiry in the chain the server
 /// sent (its own certificate unless an intermediate ends sooner, which is then named);
 /// expired, not yet valid or untrusted is CRITICAL. Fails, with the reason, when there is
@@ -122,7 +130,7 @@ pub fn judge(
             }
         });
     let days = days_until(first.not_after, now);
-    let mut state = t.evaluate(days as f64);
+    let mut state = t.evaluate(days_value(days));
     let mut problems = Vec::new();
     let which = if position == 0 {
         "certificate".to_owned()
@@ -203,7 +211,7 @@ pub fn judge(
     }
     out.metrics = vec![Metric {
         min: None,
-        ..Metric::count("days", days as f64).with_thresholds(t)
+        ..Metric::count("days", days_value(days)).with_thresholds(t)
     }];
     Ok(out)
 }
@@ -227,7 +235,7 @@ mod tests {
 
     fn at(y: i32, m: u8, d: u8) -> SystemTime {
         let ts = rcgen::date_time_ymd(y, m, d).unix_timestamp();
-        UNIX_EPOCH + Duration::from_secs(ts as u64)
+        UNIX_EPOCH + Duration::from_secs(ts.unsigned_abs())
     }
 
     fn defaults() -> Thresholds {

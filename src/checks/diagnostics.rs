@@ -5,13 +5,14 @@
 //! takes. MISP builds this report slowly (it asks GitHub for the newest release, probes
 //! the modules, ...), so the check's default timeout is 30s.
 
+use std::fmt::Write as _;
 use super::{plural, secs, Check, Context};
 use crate::check_name::CheckName;
 use crate::cli::Defaults;
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp::{self, flag, number};
-use crate::outcome::{Metric, Outcome, State};
+use crate::outcome::{as_value, Metric, Outcome, State};
 use clap::{Args, ValueEnum};
 use hyper::Method;
 use serde_json::{Map, Value};
@@ -217,10 +218,10 @@ pub fn judge(json: &Value, ignore: &[Finding]) -> Result<Outcome, Error> {
         )
     };
     if judged > 0 && !missing.is_empty() {
-        summary.push_str(&format!(
+        let _ = write!(summary, 
             "; not judged, missing from MISP's report: {}",
             missing.join(", ")
-        ));
+        );
     }
     let mut out = Outcome::new(CheckName::Diagnostics, state, summary);
     out.details = active
@@ -234,11 +235,11 @@ pub fn judge(json: &Value, ignore: &[Finding]) -> Result<Outcome, Error> {
         .chain(notes)
         .collect();
     out.metrics = vec![
-        Metric::count("findings", active.len() as f64),
-        Metric::count("settings_errors", counts.settings_errors as f64),
-        Metric::count("unwritable_dirs", counts.unwritable_dirs as f64),
-        Metric::count("unwritable_files", counts.unwritable_files as f64),
-        Metric::count("modules_down", counts.modules_down as f64),
+        Metric::count("findings", as_value(active.len() as u64)),
+        Metric::count("settings_errors", as_value(counts.settings_errors)),
+        Metric::count("unwritable_dirs", as_value(counts.unwritable_dirs)),
+        Metric::count("unwritable_files", as_value(counts.unwritable_files)),
+        Metric::count("modules_down", as_value(counts.modules_down)),
     ];
     Ok(out)
 }
@@ -339,7 +340,7 @@ fn db_schema(r: &Map<String, Value>) -> Option<Problem> {
 /// `version.upToDate`: `older` means a newer MISP release exists.
 fn version(r: &Map<String, Value>, notes: &mut Vec<String>) -> Option<Problem> {
     let v = r.get("version")?;
-    let current = v.get("current").map(text).unwrap_or_else(|| "?".into());
+    let current = v.get("current").map_or_else(|| "?".into(), text);
     let newest = v.get("newest").filter(|n| !n.is_null()).map(text);
     match v.get("upToDate").and_then(Value::as_str) {
         Some("older") => finding(
@@ -452,7 +453,7 @@ fn settings(
         return None;
     }
     for s in &critical {
-        let name = s.get("setting").map(text).unwrap_or_else(|| "?".into());
+        let name = s.get("setting").map_or_else(|| "?".into(), text);
         let why = s
             .get("errorMessage")
             .map(|m| format!(": {}", text(m)))
@@ -462,7 +463,7 @@ fn settings(
     let names: Vec<String> = critical
         .iter()
         .take(3)
-        .map(|s| s.get("setting").map(text).unwrap_or_else(|| "?".into()))
+        .map(|s| s.get("setting").map_or_else(|| "?".into(), text))
         .collect();
     let more = if critical.len() > 3 { ", ..." } else { "" };
     finding(

@@ -6,7 +6,7 @@ use crate::cli::Defaults;
 use crate::error::Error;
 use crate::http::{Kind, Response};
 use crate::misp::{self, events::EventIndex};
-use crate::outcome::{Metric, Outcome, State, Thresholds};
+use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};
 use crate::range::RangeUnit;
 use clap::Args;
 use hyper::Method;
@@ -78,7 +78,7 @@ pub fn judge(
         Metric::seconds("time", time.as_secs_f64())
             .with_thresholds(t)
             .with_max(timeout.as_secs_f64()),
-        Metric::count("events", total as f64),
+        Metric::count("events", as_value(total)),
     ];
     out.summary = if total < min_events {
         out.state = State::Critical;

@@ -168,7 +168,9 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
     if settle < settings.settle {
         notes.push(format!(
             "settle shortened to {} to fit --timeout",
-            humantime::format_duration(Duration::from_millis(settle.as_millis() as u64))
+            humantime::format_duration(Duration::from_millis(
+                u64::try_from(settle.as_millis()).unwrap_or(u64::MAX)
+            ))
         ));
     }
     let after = match client.sleep(settle, Phase::Settling).await {
@@ -284,7 +286,7 @@ async fn claim(
         use std::os::unix::fs::OpenOptionsExt;
         // A link planted in a shared state directory would have a root poller create or
         // open any file it points to.
-        let no_follow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+        let no_follow = crate::secret::open_flags(rustix::fs::OFlags::NOFOLLOW);
         fs::OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -1,11 +1,12 @@
 //! `jobs`: the backlog, summed over every queue.
 
+use std::fmt::Write as _;
 use super::{plural, workers, Check, Context};
 use crate::check_name::CheckName;
 use crate::cli::Defaults;
 use crate::error::Error;
 use crate::misp::workers::WorkerTable;
-use crate::outcome::{Metric, Outcome, Thresholds};
+use crate::outcome::{as_value, Metric, Outcome, Thresholds};
 use crate::range::RangeUnit;
 use clap::Args;
 
@@ -41,14 +42,14 @@ pub fn judge(table: &WorkerTable, t: &Thresholds) -> Outcome {
         .collect();
     let mut summary = format!("{} queued", plural(s.jobs, "job"));
     if !busy.is_empty() {
-        summary.push_str(&format!(" ({})", busy.join(", ")));
+        let _ = write!(summary, " ({})", busy.join(", "));
     }
-    let mut out = Outcome::new(CheckName::Jobs, t.evaluate(s.jobs as f64), summary);
-    out.metrics = vec![Metric::count("jobs", s.jobs as f64).with_thresholds(t)];
+    let mut out = Outcome::new(CheckName::Jobs, t.evaluate(as_value(s.jobs)), summary);
+    out.metrics = vec![Metric::count("jobs", as_value(s.jobs)).with_thresholds(t)];
     out.metrics.extend(
         s.jobs_by_queue
             .iter()
-            .map(|(q, j)| Metric::count(format!("jobs_{q}"), *j as f64)),
+            .map(|(q, j)| Metric::count(format!("jobs_{q}"), as_value(*j))),
     );
     out
 }

@@ -4,7 +4,7 @@ use super::{plural, secs, Check, Context};
 use crate::cli::Defaults;
 use crate::error::Error;
 use crate::http::{Kind, Response};
-use crate::outcome::{Metric, Outcome, State, Thresholds};
+use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};
 use crate::range::RangeUnit;
 use clap::Args;
 use hyper::Method;
@@ -84,7 +84,7 @@ pub fn judge(
         Metric::seconds("time", time.as_secs_f64())
             .with_thresholds(t)
             .with_max(timeout.as_secs_f64()),
-        Metric::bytes("size", resp.body.len() as f64),
+        Metric::bytes("size", as_value(resp.body.len() as u64)),
     ];
     let status_ok = expect_status
         .iter()

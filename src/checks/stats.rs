@@ -9,13 +9,14 @@
 //! Reading it never fails hard: a missing, unreadable, corrupt or stale cache is UNKNOWN
 //! with one line naming the file and the problem (so `-o snmp` prints `-1` lines).
 
+use std::fmt::Write as _;
 use super::{human, plural, Check, Context};
 use crate::check_name::CheckName;
 use crate::cli::{parse_duration, Defaults};
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp::{self, stats::Statistics};
-use crate::outcome::{Metric, Outcome, Thresholds};
+use crate::outcome::{as_value, Metric, Outcome, Thresholds};
 use crate::range::RangeUnit;
 use clap::Args;
 use hyper::Method;
@@ -108,8 +109,7 @@ async fn fetch_and_judge(
     let mut out = judge(&stats, t);
     if let Some(path) = cache_file {
         write_cache(path, &stats, SystemTime::now())?;
-        out.summary
-            .push_str(&format!("; cache {} updated", path.display()));
+        let _ = write!(out.summary, "; cache {} updated", path.display());
     }
     Ok(out)
 }
@@ -133,8 +133,7 @@ pub fn from_cache(
 ) -> Result<Outcome, Error> {
     let cached = read_cache(path, max_age, SystemTime::now())?;
     let mut out = judge(&cached.stats, t);
-    out.summary
-        .push_str(&format!(" (cached {} ago)", human(cached.age)));
+    let _ = write!(out.summary, " (cached {} ago)", human(cached.age));
     out.details.push(format!(
         "from cache {} (max age {})",
         path.display(),
@@ -148,7 +147,7 @@ pub fn from_cache(
 pub fn judge(s: &Statistics, t: &Thresholds) -> Outcome {
     let mut out = Outcome::new(
         CheckName::Stats,
-        t.evaluate(s.events_month as f64),
+        t.evaluate(as_value(s.events_month)),
         format!(
             "{} and {} modified this month",
             plural(s.events_month, "event"),
@@ -156,13 +155,14 @@ pub fn judge(s: &Statistics, t: &Thresholds) -> Outcome {
         ),
     );
     out.metrics = vec![
-        Metric::count("events_month", s.events_month as f64).with_thresholds(t),
-        Metric::count("attributes_month", s.attributes_month as f64),
+        Metric::count("events_month", as_value(s.events_month)).with_thresholds(t),
+        Metric::count("attributes_month", as_value(s.attributes_month)),
     ];
     out
 }
 
-/// The cache's bytes: one JSON object, keys in the seed helper's order plus the fetch time.
+/// The cache's bytes: one JSON object, the four counts under the keys the OpenNMS blog's
+/// SNMP helper used, plus the fetch time.
 pub fn cache_bytes(s: &Statistics, fetched_at: SystemTime) -> Vec<u8> {
     let secs = fetched_at
         .duration_since(UNIX_EPOCH)
@@ -248,7 +248,7 @@ pub fn read_cache(path: &Path, max_age: Duration, now: SystemTime) -> Result<Cac
         }
         other => other,
     };
-    // A cache in the seed helper's format has no fetch time: its file time stands in.
+    // A cache in the blog helper's format has no fetch time: its file time stands in.
     let fetched_at = fetched_at.or_else(|| meta.modified().ok()).unwrap_or(now);
     if let Some(ahead) = super::in_future(fetched_at, now) {
         return Err(fail(format!(
@@ -269,7 +269,7 @@ pub fn read_cache(path: &Path, max_age: Duration, now: SystemTime) -> Result<Cac
     Ok(Cached { stats, age, note })
 }
 
-/// The four counts, and the fetch time when the cache records one. Accepts the seed
+/// The four counts, and the fetch time when the cache records one. Accepts the OpenNMS blog
 /// helper's cache too (`{"events": "37", …}`: strings or numbers, no time).
 pub fn parse_cache(bytes: &[u8]) -> Result<(Statistics, Option<SystemTime>), String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -361,7 +361,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_helper_cache_is_read() {
+    fn cache_of_strings_without_a_fetch_time_is_read() {
         let blog = br#"{"events": "37", "attributes": "4210", "users": "42", "orgs": "118"}"#;
         assert_eq!(parse_cache(blog).unwrap(), (S, None));
         let blog24 = br#"{"events": 37, "attributes": 4210, "users": 42, "orgs": 118}"#;

@@ -6,7 +6,7 @@ use crate::check_name::CheckName;
 use crate::cli::Defaults;
 use crate::error::Error;
 use crate::misp::stats::Statistics;
-use crate::outcome::{Metric, Outcome, Thresholds};
+use crate::outcome::{as_value, Metric, Outcome, Thresholds};
 use clap::Args;
 
 /// Users and organisations
@@ -32,7 +32,7 @@ impl Check for Settings {
 pub fn judge(s: &Statistics, t: &Thresholds) -> Outcome {
     let mut out = Outcome::new(
         CheckName::Users,
-        t.evaluate(s.users as f64),
+        t.evaluate(as_value(s.users)),
         format!(
             "{} in {}",
             plural(s.users, "user"),
@@ -40,8 +40,8 @@ pub fn judge(s: &Statistics, t: &Thresholds) -> Outcome {
         ),
     );
     out.metrics = vec![
-        Metric::count("users", s.users as f64).with_thresholds(t),
-        Metric::count("orgs", s.orgs as f64),
+        Metric::count("users", as_value(s.users)).with_thresholds(t),
+        Metric::count("orgs", as_value(s.orgs)),
     ];
     out
 }

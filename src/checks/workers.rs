@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp;
 use crate::misp::workers::{ParseError, WorkerTable};
-use crate::outcome::{Metric, Outcome, State, Thresholds};
+use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};
 use crate::range::{Range, RangeUnit};
 use clap::Args;
 use hyper::Method;
@@ -85,7 +85,7 @@ pub fn healthy(table: &WorkerTable) -> bool {
 /// are named apart: MISP cannot tell whether they run, and no restart changes that.
 pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
     let s = table.summary();
-    let mut state = t.evaluate(s.dead as f64);
+    let mut state = t.evaluate(as_value(s.dead));
     let mut problems = Vec::new();
     if table.supervisord_status == Some(false) {
         state = State::Critical;
@@ -177,16 +177,16 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
 pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
     let s = table.summary();
     let mut m = vec![
-        Metric::count("alive", s.alive as f64),
-        Metric::count("dead", s.dead as f64).with_thresholds(t),
-        Metric::count("wrong_user", s.wrong_user as f64),
-        Metric::count("queues_down", s.queues_down.len() as f64),
-        Metric::count("jobs", s.jobs as f64),
+        Metric::count("alive", as_value(s.alive)),
+        Metric::count("dead", as_value(s.dead)).with_thresholds(t),
+        Metric::count("wrong_user", as_value(s.wrong_user)),
+        Metric::count("queues_down", as_value(s.queues_down.len() as u64)),
+        Metric::count("jobs", as_value(s.jobs)),
     ];
     m.extend(
         s.jobs_by_queue
             .iter()
-            .map(|(q, j)| Metric::count(format!("jobs_{q}"), *j as f64)),
+            .map(|(q, j)| Metric::count(format!("jobs_{q}"), as_value(*j))),
     );
     m
 }

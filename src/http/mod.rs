@@ -56,13 +56,9 @@ pub struct Timings {
 /// A complete answer, body read in full (up to [`BODY_LIMIT`]).
 #[derive(Debug)]
 pub struct Response {
-    /// HTTP status code.
     pub status: u16,
-    /// Response headers.
     pub headers: HeaderMap,
-    /// The body.
     pub body: Bytes,
-    /// Phase timings.
     pub timings: Timings,
 }
 
@@ -120,7 +116,6 @@ impl Client {
         self
     }
 
-    /// How this client connects.
     pub fn network(&self) -> &Network {
         &self.net
     }
@@ -131,7 +126,6 @@ impl Client {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
-    /// The base URL.
     pub fn base(&self) -> &BaseUrl {
         &self.base
     }
@@ -299,7 +293,7 @@ impl Client {
                     .header(header::AUTHORIZATION, value)
             }
         };
-        // MISP ignores the body of its POST actions; `{}` is what the seed blog sends and
+        // MISP ignores the body of its POST actions; `{}` is what MISP's own clients send and
         // keeps proxies that dislike an empty POST happy.
         let body = if post {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
@@ -349,7 +343,9 @@ impl Client {
         if declared.is_some_and(|n| n > BODY_LIMIT) {
             return Err(too_large());
         }
-        let mut buf = Vec::with_capacity(declared.unwrap_or(0) as usize);
+        // At most BODY_LIMIT (checked above), which fits any usize this runs on.
+        let capacity = declared.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+        let mut buf = Vec::with_capacity(capacity);
         loop {
             let frame = timeout_at(self.deadline, body.frame())
                 .await

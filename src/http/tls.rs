@@ -31,7 +31,7 @@ pub fn tls_config(
     static BUILT: std::sync::Mutex<Vec<Built>> = std::sync::Mutex::new(Vec::new());
     let mut built = BUILT
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((_, _, config)) = built
         .iter()
         .find(|(ca, ins, _)| ca.as_deref() == ca_cert && *ins == insecure)
@@ -163,8 +163,9 @@ impl TrustVerifier {
         let facts = CertFacts::of(end_entity)
             .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
         let now_secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-        let at =
-            |ts: i64| UnixTime::since_unix_epoch(std::time::Duration::from_secs(ts.max(0) as u64));
+        let at = |ts: i64| {
+            UnixTime::since_unix_epoch(std::time::Duration::from_secs(ts.max(0).unsigned_abs()))
+        };
         if now_secs < facts.not_before {
             return Err(CertificateError::NotValidYetContext {
                 time: now,

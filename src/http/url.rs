@@ -84,7 +84,6 @@ impl BaseUrl {
         Self::parse(&format!("https://{authority}")).map_err(|e| format!("-H {host}: {e}"))
     }
 
-    /// True for `https://`.
     pub fn is_https(&self) -> bool {
         self.https
     }
@@ -94,7 +93,6 @@ impl BaseUrl {
         &self.host
     }
 
-    /// TCP port.
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -137,8 +135,8 @@ fn port_number(p: &str) -> Result<u16, String> {
     if !p.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("invalid port '{p}': not a number"));
     }
-    match p.parse::<u32>() {
-        Ok(n @ 1..=65535) => Ok(n as u16),
+    match p.parse::<u32>().map(u16::try_from) {
+        Ok(Ok(n)) if n != 0 => Ok(n),
         _ => Err(format!("invalid port '{p}': out of range 1-65535")),
     }
 }

@@ -14,7 +14,6 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 pub struct CertFacts {
     /// Subject DN (`(empty)` when there is none).
     pub subject: String,
-    /// Issuer DN.
     pub issuer: String,
     /// Start of validity, UNIX seconds.
     pub not_before: i64,
@@ -118,9 +117,10 @@ fn ip_of(b: &[u8]) -> Option<IpAddr> {
 
 /// A UNIX time as RFC 3339 (`2027-01-01T00:00:00Z`).
 pub fn date(ts: i64) -> String {
-    u64::try_from(ts)
-        .map(|s| humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(s)).to_string())
-        .unwrap_or_else(|_| format!("{ts} (UNIX time)"))
+    u64::try_from(ts).map_or_else(
+        |_| format!("{ts} (UNIX time)"),
+        |s| humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(s)).to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -128,9 +128,13 @@ mod tests {
     use super::*;
 
     fn facts(names: &[&str], cn: &str) -> CertFacts {
-        let mut p =
-            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-                .unwrap();
+        let mut p = rcgen::CertificateParams::new(
+            names
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
         p.distinguished_name.push(rcgen::DnType::CommonName, cn);
         let key = rcgen::KeyPair::generate().unwrap();
         CertFacts::of(p.self_signed(&key).unwrap().der()).unwrap()

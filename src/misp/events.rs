@@ -2,7 +2,6 @@
 
 use serde_json::Value;
 
-/// What the index answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventIndex {
     /// Events in this page.

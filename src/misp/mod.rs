@@ -46,6 +46,14 @@ enum Count {
     Invalid,
 }
 
+// A float is only taken when whole, non-negative and at most 2^53, where f64 holds every
+// integer exactly: the cast back to u64 then loses nothing.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "bounds checked against MAX_COUNT = 2^53 first"
+)]
 fn read_count(v: &Value) -> Count {
     let whole = |f: f64| {
         if !(f.is_finite() && f >= 0.0 && f.fract() == 0.0) {

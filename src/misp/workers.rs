@@ -15,7 +15,6 @@ pub const SCHEDULER: &str = "scheduler";
 /// Top-level keys that are facts about the installation, not queues.
 const NOT_QUEUES: [&str; 3] = ["proc_accessible", "controls", "supervisord_status"];
 
-/// One worker entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Worker {
     /// Process id, when MISP gave one.
@@ -31,7 +30,6 @@ pub struct Worker {
     pub wrong_user: bool,
 }
 
-/// One queue and its entries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Queue {
     /// Queue name (`default`, `email`, ...).
@@ -97,14 +95,12 @@ impl Queue {
     }
 }
 
-/// The whole answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WorkerTable {
     /// Queues in MISP's order (core queues first, then scheduler, then any other).
     pub queues: Vec<Queue>,
     /// `supervisord_status`; present only in supervisor (SimpleBackgroundJobs) mode.
     pub supervisord_status: Option<bool>,
-    /// `proc_accessible`.
     pub proc_accessible: Option<bool>,
 }
 
@@ -251,7 +247,6 @@ fn parse_worker(v: &Value) -> Option<Worker> {
 /// Counts over the table, the numbers every worker-based check reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
-    /// Working entries.
     pub alive: u64,
     /// Non-working entries plus one per queue with no entry (or its shortfall against
     /// `--min-workers`).

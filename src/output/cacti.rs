@@ -7,12 +7,7 @@ use crate::outcome::Outcome;
 pub(super) fn render(o: &Outcome, layout: &[&str]) -> Rendered {
     let mut pairs: Vec<String> = layout
         .iter()
-        .map(|n| {
-            format!(
-                "{n}:{}",
-                o.metric(n).map(number).unwrap_or_else(|| "U".into())
-            )
-        })
+        .map(|n| format!("{n}:{}", o.metric(n).map_or_else(|| "U".into(), number)))
         .collect();
     pairs.extend(
         o.metrics

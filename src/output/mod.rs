@@ -59,6 +59,10 @@ fn shouted(o: &Outcome) -> String {
 
 /// A metric value as printed: integers without a fraction, others with 6 decimals (as the
 /// Monitoring Plugins C helpers print, and never in scientific notation).
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "only whole values below 1e15 are cast, which i64 holds exactly"
+)]
 pub fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)

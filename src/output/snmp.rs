@@ -1,5 +1,6 @@
-//! net-snmp `extend`: the values only, one per line, in the seed blog's OID order.
-//! A value that could not be measured is `-1`, as the blog's helper printed on failure.
+//! net-snmp `extend`: the values only, one per line, in the check's layout order (the OIDs
+//! the OpenNMS/Cacti blog's configuration reads). A value that could not be measured is
+//! `-1`, as that blog's helper printed on failure.
 
 use super::{number, Rendered};
 use crate::outcome::Outcome;
@@ -10,7 +11,7 @@ pub(super) fn render(o: &Outcome, layout: &[&str]) -> Rendered {
     } else {
         layout
             .iter()
-            .map(|n| o.metric(n).map(number).unwrap_or_else(|| "-1".into()))
+            .map(|n| o.metric(n).map_or_else(|| "-1".into(), number))
             .collect()
     };
     // A check with no figures (version) prints no line rather than an empty one.

@@ -180,14 +180,14 @@ fn misp(key: &str) -> Misp {
 fn workers(m: &Misp, url: &str, extra: &[&str]) -> Vec<String> {
     let mut a: Vec<String> = ["workers", "--url", url, "--key-file", &m.path("key")]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
-    a.extend(extra.iter().map(|s| s.to_string()));
+    a.extend(extra.iter().map(std::string::ToString::to_string));
     a
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
+    v.iter().map(std::string::ToString::to_string).collect()
 }
 
 /// A port on loopback where nothing listens (bound, then released).
