@@ -105,6 +105,13 @@ fn run(st: &mut State, cmd: &str, params: &[(String, String)]) -> Outcome {
             st.events = n;
             ok()
         }
+        "newest_event" => {
+            let Some(t) = num("t") else {
+                return bad("t");
+            };
+            st.newest_event = Some(t);
+            ok()
+        }
         "stats" => {
             // Validate everything first so a typo changes nothing.
             if let Some((k, _)) = params.iter().find(|(_, v)| v.parse::<u64>().is_err()) {

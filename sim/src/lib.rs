@@ -412,6 +412,12 @@ impl Sim {
         self.shared.lock().events = n;
     }
 
+    /// The newest event's last change (Unix seconds); each older event is 10 minutes
+    /// older. `None` restores the fixed times in 2024.
+    pub fn set_newest_event(&self, timestamp: Option<u64>) {
+        self.shared.lock().newest_event = timestamp;
+    }
+
     /// Sets one statistics value (e.g. `event_count_month`, `user_count`); an unknown
     /// key is added at the end.
     pub fn set_stats(&self, key: &str, value: u64) {

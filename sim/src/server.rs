@@ -590,11 +590,15 @@ fn restart(conn: &Conn, all: bool, r: &Req, style: Style) -> Reply {
 /// optionally wrapped in `{"request":…}`).
 fn events(conn: &Conn, segs: &[&str], r: &Req, style: Style) -> Reply {
     let (mut limit, mut page) = (0u64, 1u64);
+    let (mut sort, mut desc, mut published) = (None, false, None);
     for seg in segs.iter().skip(2) {
         if let Some((k, v)) = seg.split_once(':') {
             match (k.to_ascii_lowercase().as_str(), v.parse::<u64>()) {
                 ("limit", Ok(n)) => limit = n,
                 ("page", Ok(n)) => page = n,
+                ("searchpublished", Ok(n)) => published = Some(n == 1),
+                ("sort", _) => sort = Some(v.to_ascii_lowercase()),
+                ("direction", _) => desc = v.eq_ignore_ascii_case("desc"),
                 _ => {}
             }
         }
@@ -610,7 +614,14 @@ fn events(conn: &Conn, segs: &[&str], r: &Req, style: Style) -> Reply {
         limit = num("limit").unwrap_or(limit);
         page = num("page").unwrap_or(page);
     }
-    let (list, total) = conn.shared.lock().events_json(limit, page);
+    let query = crate::state::EventQuery {
+        limit,
+        page,
+        // Ids grow with the timestamp, so sorting by either is the same order.
+        newest_first: desc && matches!(sort.as_deref(), Some("timestamp" | "id")),
+        published,
+    };
+    let (list, total) = conn.shared.lock().events_json(&query);
     let mut rep = Reply::json(200, &list, style);
     rep.headers.push(("X-Result-Count", total.to_string()));
     rep

@@ -74,6 +74,9 @@ pub(crate) struct State {
     /// does not resurrect workers into the new set.
     pub(crate) generation: u64,
     pub(crate) events: u32,
+    /// The newest event's `timestamp` (its last change); each older event is 10 minutes
+    /// older than the next. `None`: fixed times in 2024.
+    pub(crate) newest_event: Option<u64>,
     stats: Vec<(String, u64)>,
     pub(crate) version: String,
     /// `MISP.baseurl`: where MISP sends a page request without a session.
@@ -136,6 +139,7 @@ impl State {
             supervisord: true,
             generation: 0,
             events: opts.events,
+            newest_event: None,
             stats: STATS.iter().map(|&(k, v)| (k.to_string(), v)).collect(),
             version: "2.5.1".to_string(),
             baseurl: opts.baseurl.clone().unwrap_or_default(),
@@ -366,18 +370,31 @@ impl State {
     }
 
     /// Minimal event index (wire format §4) and the total for `X-Result-Count`.
-    /// `limit` 0 means no limit, as when MISP gets none.
-    pub(crate) fn events_json(&self, limit: u64, page: u64) -> (J, u32) {
-        let total = u64::from(self.events);
-        let (from, to) = if limit == 0 {
+    /// `limit` 0 means no limit, as when MISP gets none. Events come by id, or newest
+    /// change first with `sort:timestamp/direction:desc`; `published` keeps only
+    /// published (odd ids) or unpublished ones, as `searchpublished:1`/`:0` do.
+    pub(crate) fn events_json(&self, q: &EventQuery) -> (J, u32) {
+        let mut ids: Vec<u64> = (1..=u64::from(self.events))
+            .filter(|id| q.published.is_none_or(|p| (id % 2 == 1) == p))
+            .collect();
+        if q.newest_first {
+            ids.reverse();
+        }
+        let total = ids.len() as u64;
+        let (from, to) = if q.limit == 0 {
             (0, total)
         } else {
-            let from = limit.saturating_mul(page.max(1) - 1).min(total);
-            (from, from.saturating_add(limit).min(total))
+            let from = q.limit.saturating_mul(q.page.max(1) - 1).min(total);
+            (from, from.saturating_add(q.limit).min(total))
         };
-        let list = (from + 1..=to)
-            .map(|id| {
-                let ts = 1_729_400_000 + id * 600;
+        let newest_id = u64::from(self.events);
+        let list = ids[usize::try_from(from).unwrap_or(0)..usize::try_from(to).unwrap_or(0)]
+            .iter()
+            .map(|&id| {
+                let ts = match self.newest_event {
+                    Some(newest) => newest.saturating_sub((newest_id - id) * 600),
+                    None => 1_729_400_000 + id * 600,
+                };
                 let seen = if id % 3 == 0 { ts + 120 } else { 0 };
                 J::obj([
                     ("id", self.num(id)),
@@ -389,7 +406,7 @@ impl State {
                 ])
             })
             .collect();
-        (J::Arr(list), self.events)
+        (J::Arr(list), u32::try_from(total).unwrap_or(u32::MAX))
     }
 
     pub(crate) fn set_stat(&mut self, key: &str, value: u64) {
@@ -467,6 +484,15 @@ pub(crate) fn endpoint(method: &str, path: &str) -> String {
         .take_while(|s| !s.contains(':'))
         .collect();
     format!("{} /{}", method.to_ascii_uppercase(), segs.join("/"))
+}
+
+/// What an `/events/index` request asks for.
+#[derive(Debug, Default)]
+pub(crate) struct EventQuery {
+    pub limit: u64,
+    pub page: u64,
+    pub newest_first: bool,
+    pub published: Option<bool>,
 }
 
 #[cfg(test)]

@@ -367,6 +367,48 @@ fn counts_requests() {
     assert_eq!(sim.requests_with_key(), 0);
 }
 
+/// `sort:timestamp/direction:desc` puts the newest change first, `searchpublished:1` keeps
+/// published events only (as MISP 2.5.1's index does), and the newest event's time is set
+/// by the test or the control API.
+#[test]
+fn event_index_sorts_by_change_and_filters_published() {
+    let sim = start(WorkerMode::Supervisor, Encoding::V25);
+    let newest = |path: &str| {
+        let r = api(&sim, "GET", path, DEFAULT_KEY);
+        let v = r.json();
+        (
+            v[0]["id"].as_str().map(str::to_owned),
+            v[0]["timestamp"].as_str().map(str::to_owned),
+            r.header("x-result-count"),
+        )
+    };
+    let sorted = "/events/index/sort:timestamp/direction:desc/limit:1/searchminimal:1";
+    assert_eq!(
+        newest(sorted),
+        (
+            Some("12".into()),
+            Some("1729407200".into()),
+            Some("12".into())
+        )
+    );
+    sim.set_newest_event(Some(1_800_000_000));
+    assert_eq!(
+        newest(&format!("{sorted}/searchpublished:1")),
+        (
+            Some("11".into()),
+            Some("1799999400".into()),
+            Some("6".into())
+        )
+    );
+    assert_eq!(
+        request(&sim, "GET", "/__sim/newest_event?t=1700000000", &[]).status,
+        200
+    );
+    assert_eq!(newest(sorted).1, Some("1700000000".into()));
+    // Without a sort, the index stays in id order.
+    assert_eq!(newest("/events/index/limit:1").0, Some("1".into()));
+}
+
 #[test]
 fn event_index_pages_and_controls() {
     let sim = start(WorkerMode::Supervisor, Encoding::V24);
