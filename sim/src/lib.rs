@@ -413,7 +413,7 @@ impl Sim {
     }
 
     /// The newest event's last change (Unix seconds); each older event is 10 minutes
-    /// older. `None` restores the fixed times in 2024.
+    /// older. `None` restores the default: ten minutes before each request.
     pub fn set_newest_event(&self, timestamp: Option<u64>) {
         self.shared.lock().newest_event = timestamp;
     }
