@@ -551,3 +551,151 @@ fn redis_stopped_is_named_by_diagnostics() {
         .says("restart not attempted");
     assert_eq!(m.restart_posts(), posts);
 }
+
+impl RealMisp {
+    /// A REST call with the site-admin key (through curl, the key on its stdin, not in ps).
+    fn api(&self, method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        use std::io::Write;
+        let mut child = Command::new("curl")
+            .args(["-sS", "-m", "30", "-X", method, "-H", "@-"])
+            .args(["-H", "Accept: application/json"])
+            .args(["-H", "Content-Type: application/json"])
+            .args(["--data-binary", &body.to_string()])
+            .arg(format!("{}{path}", self.http))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run curl");
+        child
+            .stdin
+            .take()
+            .expect("curl's stdin")
+            .write_all(format!("Authorization: {}\n", self.key).as_bytes())
+            .expect("key to curl");
+        let out = child.wait_with_output().expect("curl's answer");
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{method} {path}: {e}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+}
+
+/// Events added through the API, deleted again when the test ends however it ends.
+struct AddedEvents<'a> {
+    misp: &'a RealMisp,
+    ids: std::cell::RefCell<Vec<String>>,
+}
+
+impl AddedEvents<'_> {
+    /// Adds an event with one attribute (the minimal index leaves out empty events);
+    /// `extra` fields (`timestamp`, `published`) go into the event. Returns its uuid.
+    fn add(&self, info: &str, extra: serde_json::Value) -> String {
+        let mut event = serde_json::json!({
+            "info": info,
+            "distribution": 0,
+            "threat_level_id": 4,
+            "analysis": 0,
+            "Attribute": [{"type": "ip-dst", "category": "Network activity", "value": "192.0.2.1"}],
+        });
+        if let (Some(e), Some(x)) = (event.as_object_mut(), extra.as_object()) {
+            e.extend(x.clone());
+        }
+        let v = self.misp.api(
+            "POST",
+            "/events/add",
+            &serde_json::json!({ "Event": event }),
+        );
+        let id = v["Event"]["id"].as_str().expect("event id").to_owned();
+        self.ids.borrow_mut().push(id);
+        v["Event"]["uuid"].as_str().expect("event uuid").to_owned()
+    }
+}
+
+impl Drop for AddedEvents<'_> {
+    fn drop(&mut self) {
+        for id in self.ids.borrow().iter() {
+            self.misp.api(
+                "POST",
+                &format!("/events/delete/{id}"),
+                &serde_json::json!({}),
+            );
+        }
+    }
+}
+
+#[test]
+fn freshness_dates_the_newest_event_change() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let events = AddedEvents {
+        misp: m,
+        ids: std::cell::RefCell::new(Vec::new()),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    // The suite's fresh MISP holds no event: nothing to date.
+    let index = m.api(
+        "GET",
+        "/events/index/limit:1/searchminimal:1",
+        &serde_json::json!({}),
+    );
+    if index.as_array().is_some_and(Vec::is_empty) {
+        m.http("freshness", &[]).expect(
+            3,
+            "MISP FRESHNESS UNKNOWN - no event with attributes in MISP: there is no data to measure the age of\n",
+        );
+    }
+    // An event added now, dated by MISP: the newest change, seconds old.
+    let fresh = events.add("check_misp freshness: added now", serde_json::json!({}));
+    let r = m.http("freshness", &[]);
+    r.expect(0, "MISP FRESHNESS OK - the newest event changed ")
+        .says(";86400;259200;0");
+    assert!(r.stdout.contains(&fresh), "{r:#?}");
+    assert!(r.perf("age").is_some_and(|a| a < 60.0), "{r:#?}");
+    // Added later but dated three days back (MISP keeps a given timestamp): the index is
+    // sorted by change, not by id, so the first event stays the newest.
+    let old = events.add(
+        "check_misp freshness: three days old",
+        serde_json::json!({"timestamp": (now - 3 * 86_400).to_string()}),
+    );
+    let r = m.https("freshness", &["-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["state"], "OK", "{r:#?}");
+    assert!(
+        v["details"][0].as_str().is_some_and(|d| d.contains(&fresh)),
+        "{r:#?}"
+    );
+    assert!(!r.stdout.contains(&old), "{r:#?}");
+    // --published: a newer unpublished event does not count. Both are dated a minute or
+    // two ahead (within the clock skew allowed), so they are the newest whatever else the
+    // MISP holds.
+    let unpublished = events.add(
+        "check_misp freshness: unpublished",
+        serde_json::json!({"timestamp": (now + 120).to_string()}),
+    );
+    let published = events.add(
+        "check_misp freshness: published",
+        serde_json::json!({"timestamp": (now + 60).to_string(), "published": true}),
+    );
+    let all = m.http("freshness", &[]);
+    all.expect(0, "MISP FRESHNESS OK - the newest event changed 0s ago");
+    assert!(all.stdout.contains(&unpublished), "{all:#?}");
+    let only = m.http("freshness", &["--published", "-o", "cacti"]);
+    assert_eq!(
+        (only.stdout.as_str(), only.code),
+        ("age:0\n", 0),
+        "{only:#?}"
+    );
+    m.http("freshness", &["--published"]).expect(
+        0,
+        "MISP FRESHNESS OK - the newest published event changed 0s ago",
+    );
+    assert!(m
+        .http("freshness", &["--published"])
+        .stdout
+        .contains(&published));
+}
