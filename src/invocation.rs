@@ -22,6 +22,8 @@ pub struct Options {
     /// `-w`/`-c`, with the check's defaults filled in.
     pub thresholds: Thresholds,
     pub output: OutputMode,
+    /// `--output-file`: main writes the rendered output there instead of to stdout.
+    pub output_file: Option<PathBuf>,
     pub ca_cert: Option<PathBuf>,
     pub insecure: bool,
     /// How to connect: `-I`, `-4`/`-6`, the proxy.

@@ -20,13 +20,14 @@ fn main() {
         std::env::var_os("MISP_KEY").as_deref(),
         std::env::var_os("MISP_KEY_FILE").as_deref(),
     );
-    let (rendered, key) = match checks::parse(args) {
+    let (rendered, key, file) = match checks::parse(args) {
         Ok(inv) => {
             let outcome = execute(&inv);
             let layout = checks::layout(inv.name());
             (
                 output::render(inv.opts.output, &outcome, layout, None),
                 inv.opts.key,
+                inv.opts.output_file,
             )
         }
         Err(NotRun::Info(text)) => {
@@ -44,17 +45,27 @@ fn main() {
             (
                 output::render(output, &outcome, layout, usage.as_deref()),
                 None,
+                None,
             )
         }
     };
     if let Some(k) = &key {
         redactor.add(k);
     }
-    print_and_exit(
-        &redactor.redact(&rendered.stdout),
-        &redactor.redact(&rendered.stderr),
-        rendered.code,
-    )
+    let stdout = redactor.redact(&rendered.stdout);
+    let stderr = redactor.redact(&rendered.stderr);
+    match file {
+        // Written whole or not at all, so a collector reading it never sees half a file;
+        // 0644 because the reader (node_exporter) is rarely the user who wrote it.
+        Some(path) => match check_misp::atomic::write_mode(&path, stdout.as_bytes(), 0o644) {
+            Ok(()) => print_and_exit("", &stderr, rendered.code),
+            Err(e) => {
+                let why = format!("cannot write --output-file {}: {e}\n", path.display());
+                print_and_exit("", &format!("{stderr}{why}"), 3)
+            }
+        },
+        None => print_and_exit(&stdout, &stderr, rendered.code),
+    }
 }
 
 /// Runs the check on a single-threaded runtime under the deadline; SIGTERM or SIGINT

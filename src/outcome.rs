@@ -97,6 +97,9 @@ pub struct Metric {
     pub min: Option<f64>,
     /// Largest possible value, when known.
     pub max: Option<f64>,
+    /// The queue a per-queue value is about. `name` already ends in `_<queue>`, so perfdata
+    /// stays flat; Prometheus turns it into a `queue` label instead.
+    pub queue: Option<String>,
 }
 
 impl Metric {
@@ -110,6 +113,15 @@ impl Metric {
             crit: None,
             min: Some(0.0),
             max: None,
+            queue: None,
+        }
+    }
+
+    /// A count about one queue, labelled `<base>_<queue>`.
+    pub fn per_queue(base: &str, queue: &str, value: f64) -> Self {
+        Metric {
+            queue: Some(queue.to_owned()),
+            ..Metric::count(format!("{base}_{queue}"), value)
         }
     }
 

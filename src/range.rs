@@ -76,6 +76,12 @@ impl Range {
         }
     }
 
+    /// The bound above which this range alerts, when that is all it does (`10`, `~:10`):
+    /// the one kind of level tools such as Checkmk take.
+    pub fn upper_level(&self) -> Option<f64> {
+        (!self.inside && self.start <= 0.0 && self.end.is_finite()).then_some(self.end)
+    }
+
     /// A range alerting when the value is below `min` (what `-c 7:` means).
     pub fn below(min: f64) -> Self {
         Range {

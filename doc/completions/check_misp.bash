@@ -65,7 +65,7 @@ _check_misp() {
 
     case "${cmd}" in
         check_misp)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version login events latency workers heal jobs stats users diagnostics version heartbeat cert freshness all"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version login events latency workers heal jobs stats users diagnostics version heartbeat cert freshness all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -128,11 +128,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -163,7 +167,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__all)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --only --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --only --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -234,11 +238,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -269,7 +277,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__cert)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,11 +340,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -367,7 +379,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__diagnostics)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --ignore --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --ignore --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -434,11 +446,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -469,7 +485,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__events)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --limit --min-events --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --limit --min-events --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -540,11 +556,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -575,7 +595,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__freshness)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --published --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --published --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -638,11 +658,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -673,7 +697,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__heal)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -756,11 +780,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -791,7 +819,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__heartbeat)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -854,11 +882,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -889,7 +921,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__jobs)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -956,11 +988,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -991,7 +1027,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__latency)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --path --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --path --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1058,11 +1094,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -1093,7 +1133,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__login)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --expect-status --expect-text --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --expect-status --expect-text --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1164,11 +1204,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -1199,7 +1243,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__stats)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1270,11 +1314,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -1305,7 +1353,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__users)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1376,11 +1424,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -1411,7 +1463,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__version)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --min-version --min-version-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --min-version --min-version-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1482,11 +1534,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)
@@ -1517,7 +1573,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__workers)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --restart-dead-workers --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --restart-dead-workers --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1600,11 +1656,15 @@ _check_misp() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-cert)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_check_misp_global_optspecs
-    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= ca-cert= insecure I/address= 4/ipv4 6/ipv6 proxy= noproxy= v/verbose h/help V/version
+    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= output-file= ca-cert= insecure I/address= 4/ipv4 6/ipv6 proxy= noproxy= v/verbose h/help V/version
 end
 
 function __fish_check_misp_needs_command
@@ -39,7 +39,10 @@ complete -c check_misp -n "__fish_check_misp_needs_command" -s o -l output -d 'O
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_needs_command" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_needs_command" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_needs_command" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -81,7 +84,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s o -l out
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -109,7 +115,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s o -l ou
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -136,7 +145,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s o -l o
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -167,7 +179,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s o -l o
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -199,7 +214,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s o -l outp
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -226,7 +244,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s o -l outp
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -254,7 +275,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s o -l out
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -283,7 +307,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s o -l out
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -318,7 +345,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s o 
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -346,7 +376,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s o -l o
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -372,7 +405,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s o -l
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -398,7 +434,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s o -l outp
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -424,7 +463,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s o -l
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
@@ -465,7 +507,10 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s o -l outpu
 okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
 json\t'One JSON object'
 snmp\t'Values only, one per line (net-snmp extend)'
-cacti\t'name:value pairs on one line (Cacti data input)'"
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r

@@ -49,7 +49,7 @@ pub fn judge(table: &WorkerTable, t: &Thresholds) -> Outcome {
     out.metrics.extend(
         s.jobs_by_queue
             .iter()
-            .map(|(q, j)| Metric::count(format!("jobs_{q}"), as_value(*j))),
+            .map(|(q, j)| Metric::per_queue("jobs", q, as_value(*j))),
     );
     out
 }

@@ -186,8 +186,12 @@ pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
     m.extend(
         s.jobs_by_queue
             .iter()
-            .map(|(q, j)| Metric::count(format!("jobs_{q}"), as_value(*j))),
+            .map(|(q, j)| Metric::per_queue("jobs", q, as_value(*j))),
     );
+    for q in &table.queues {
+        m.push(Metric::per_queue("alive", &q.name, as_value(q.alive())));
+        m.push(Metric::per_queue("dead", &q.name, as_value(q.dead())));
+    }
     m
 }
 

@@ -54,6 +54,9 @@ pub struct CommonArgs {
     /// Output mode
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputMode::Nagios, value_name = "MODE")]
     pub output: OutputMode,
+    /// Write what would go to standard output into this file instead, atomically (e.g. for node_exporter's textfile collector)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
     /// Trust only the CA certificates in this PEM file
     #[arg(long, global = true, value_name = "PEM")]
     pub ca_cert: Option<PathBuf>,

@@ -174,6 +174,7 @@ pub fn build(check: CheckName, d: &Defaults, c: &CommonArgs, env: &Env) -> Resul
         timeout_result: c.timeout_result,
         thresholds,
         output: c.output,
+        output_file: c.output_file.clone(),
         ca_cert: c.ca_cert.clone(),
         insecure: c.insecure,
         network,

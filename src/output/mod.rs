@@ -1,9 +1,11 @@
 //! Renderers: pure functions from an [`Outcome`] to what is printed and the exit code.
 
 mod cacti;
+mod checkmk;
 mod json;
 mod nagios;
 mod okko;
+mod prometheus;
 mod snmp;
 
 use crate::outcome::Outcome;
@@ -21,6 +23,10 @@ pub enum OutputMode {
     Snmp,
     /// name:value pairs on one line (Cacti data input)
     Cacti,
+    /// Prometheus text exposition (node_exporter textfile collector)
+    Prometheus,
+    /// Checkmk local check lines, one per check
+    Checkmk,
 }
 
 /// What `main` writes and how it exits.
@@ -47,6 +53,8 @@ pub fn render(
         OutputMode::Json => json::render(outcome),
         OutputMode::Snmp => snmp::render(outcome, layout),
         OutputMode::Cacti => cacti::render(outcome, layout),
+        OutputMode::Prometheus => prometheus::render(outcome),
+        OutputMode::Checkmk => checkmk::render(outcome),
     }
 }
 
