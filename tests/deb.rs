@@ -16,21 +16,9 @@ use std::process::Command;
 use std::time::Instant;
 
 const PACKAGE: &str = "check-misp";
-const CHECKS: [&str; 13] = [
-    "login",
-    "events",
-    "latency",
-    "workers",
-    "heal",
-    "jobs",
-    "stats",
-    "users",
-    "diagnostics",
-    "version",
-    "heartbeat",
-    "cert",
-    "all",
-];
+/// Every check has its link and man page alias: the list the binary itself is built from,
+/// so a check added without its package lines fails here.
+const CHECKS: &[&str] = check_misp::check_name::CheckName::NAMES;
 
 fn installed() -> bool {
     Command::new("dpkg-query")
