@@ -309,19 +309,20 @@ pub fn parse_cache(bytes: &[u8]) -> Result<(Statistics, Option<SystemTime>), Str
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::outcome::State;
     use crate::range::{Range, RangeUnit};
 
-    const S: Statistics = Statistics {
+    /// Figures shared with the `users` tests.
+    pub(in crate::checks) const S: Statistics = Statistics {
         events_month: 37,
         attributes_month: 4210,
         users: 42,
         orgs: 118,
     };
 
-    fn th(w: Option<&str>, c: Option<&str>) -> Thresholds {
+    pub(in crate::checks) fn th(w: Option<&str>, c: Option<&str>) -> Thresholds {
         let r = |s: Option<&str>| s.map(|s| Range::parse(s, RangeUnit::Count).unwrap());
         Thresholds {
             warn: r(w),

@@ -49,23 +49,8 @@ pub fn judge(s: &Statistics, t: &Thresholds) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::stats::tests::{th, S};
     use crate::outcome::State;
-    use crate::range::{Range, RangeUnit};
-
-    const S: Statistics = Statistics {
-        events_month: 37,
-        attributes_month: 4210,
-        users: 42,
-        orgs: 118,
-    };
-
-    fn th(w: Option<&str>, c: Option<&str>) -> Thresholds {
-        let r = |s: Option<&str>| s.map(|s| Range::parse(s, RangeUnit::Count).unwrap());
-        Thresholds {
-            warn: r(w),
-            crit: r(c),
-        }
-    }
 
     #[test]
     fn users_judges_users() {
