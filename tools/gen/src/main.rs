@@ -11,6 +11,7 @@
 //! - `doc/completions/check_misp.bash`, `doc/completions/_check_misp` (zsh),
 //!   `doc/completions/check_misp.fish`
 //! - `contrib/icinga2/check_misp.conf`
+//! - the per-check links of the Debian package, in `Cargo.toml`
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use clap_complete::Shell;
 use clap_mangen::roff::{bold, italic, roman, Roff};
 use clap_mangen::Man;
 
+mod deb;
 mod icinga2;
 
 const BIN: &str = "check_misp";
@@ -95,6 +97,11 @@ fn generate(root: &Path) -> std::io::Result<Vec<PathBuf>> {
 
     let path = icinga_dir.join("check_misp.conf");
     std::fs::write(&path, icinga2::render(&cmd))?;
+    written.push(path);
+
+    let path = root.join("Cargo.toml");
+    let toml = deb::cargo_toml(root, check_misp::CheckName::NAMES)?;
+    std::fs::write(&path, toml)?;
     written.push(path);
     Ok(written)
 }

@@ -42,11 +42,11 @@ fn relative_files(root: &Path) -> Vec<PathBuf> {
 #[test]
 fn committed_files_match_a_fresh_generation() {
     let (dir, written) = generate();
-    // A man page per check, the three shells and the Icinga 2 file, so a missing piece is
-    // noticed too.
+    // A man page per check, the three shells, the Icinga 2 file and Cargo.toml's package
+    // links, so a missing piece is noticed too.
     assert_eq!(
         written.len(),
-        1 + check_misp::CheckName::NAMES.len() + 3 + 1
+        1 + check_misp::CheckName::NAMES.len() + 3 + 1 + 1
     );
     assert_eq!(
         relative_files(&committed()),
