@@ -133,7 +133,7 @@ impl ApiKey {
 /// whether or not the command line could be parsed.
 ///
 /// Redacting only the validated key is not enough: a key typed where something else was
-/// expected (`check_misp workers -H host KEY`, as the OpenNMS blog's scripts take `HOST KEY`,
+/// expected (`check_misp workers -H host KEY`, as the OpenNMS monitoring scripts take `HOST KEY`,
 /// or `-k KEY`, which takes a *file*) is echoed by the very error that rejects it, and at
 /// that point no [`ApiKey`] exists yet. So every argument token shaped like a MISP key
 /// (exactly 40 ASCII letters or digits) is treated as one, as are the raw `--key` and

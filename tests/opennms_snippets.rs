@@ -250,7 +250,7 @@ fn every_service_has_its_monitor_and_its_own_rrd() {
         assert!(rrd.insert(base.to_owned()), "rrd-base-name {base} shared");
         assert!(s.param("timeout").is_some(), "{s:?}");
     }
-    // The login page as the blog checked it with HttpsMonitor.
+    // The login page as OpenNMS's HttpsMonitor checks it.
     let login = all.iter().find(|s| s.name == "MISP-Login").unwrap();
     assert_eq!(login.class, HTTPS);
     assert_eq!(login.param("url"), Some("/users/login"));

@@ -24,7 +24,7 @@ fn script(name: &str) -> PathBuf {
     repo().join("plugins").join(name)
 }
 
-/// The simulator's HTTPS endpoint as the blog's HOST argument: `127.0.0.1:PORT`.
+/// The simulator's HTTPS endpoint as the scripts' HOST argument: `127.0.0.1:PORT`.
 fn host(m: &Misp) -> String {
     format!("127.0.0.1:{}", m.sim.https_port())
 }
@@ -99,7 +99,7 @@ fn a_literal_key_reaches_check_misp_through_the_environment_only() {
         if name == "misp-worker-heal.sh" {
             env.push(("CHECK_MISP_ARGS", &extra));
         }
-        // The key arrives as the blog passed it: the second argument.
+        // The key arrives as OpenNMS passes it to these scripts: the second argument.
         let r = run_with(&script(name), &[&url, DEFAULT_KEY], &env);
         ok(&r);
         let argv = std::fs::read_to_string(&log).unwrap();
@@ -129,7 +129,7 @@ fn dead_worker_is_ko_and_the_rest_stays_ok() {
         "WORKERS",
     );
     ok(&run_script("misp-rest.sh", &[&host(&m), &key], &env));
-    // A whole queue gone (the case the blog's jq pipeline reported as OK).
+    // A whole queue gone (the case the original jq pipeline reported as OK).
     m.sim.kill_queue("email");
     ko(
         &run_script("misp-worker.sh", &[&host(&m), &key], &env),
@@ -178,7 +178,7 @@ fn slow_rest_is_ko_and_says_how_slow() {
     let m = Misp::start();
     let (key, ca) = (m.path("key"), m.path("ca.pem"));
     m.sim.set_latency(Duration::from_millis(700));
-    // The blog's 5 s limit: 0.7 s is fine.
+    // The scripts' 5 s limit: 0.7 s is fine.
     let env = [("MISP_CA_CERT", ca.as_str())];
     ok(&run_script("misp-rest-slow.sh", &[&host(&m), &key], &env));
     let env = [("MISP_CA_CERT", ca.as_str()), ("MISP_SLOW", "300ms")];

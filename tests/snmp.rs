@@ -1,5 +1,5 @@
 //! The real client: a private net-snmp agent whose `extend` lines run check_misp against
-//! the simulator, read back with `snmpget` by the numeric OIDs the Cacti blog uses.
+//! the simulator, read back with `snmpget` by the numeric OIDs the Cacti data sources use.
 //!
 //! Needs `snmpd` and `snmpget` (Debian: `apt-get install snmpd snmp`; `.ci/run` installs
 //! them). Without them these tests fail and say so: nothing is skipped silently.
@@ -187,7 +187,7 @@ impl Snmpd {
             .unwrap_or_else(|e| panic!("{e}\nsnmpd log:\n{}", self.log_text()))
     }
 
-    /// `OID = TYPE: VALUE` lines with `snmpget -On`, as the blog's "test it first" shows.
+    /// `OID = TYPE: VALUE` lines with `snmpget -On`, as the README's "test it first" shows.
     #[track_caller]
     fn get_numeric(&self, oids: &[&str]) -> Vec<(String, String)> {
         let out = self.snmpget("-On", oids);
@@ -309,7 +309,7 @@ fn snmpd_serves_every_oid_and_follows_changes() {
     update_cache(&m, &cache);
     let agent = Snmpd::start(m.dir.path(), &extends(&m, &m.sim.https_url(), &cache));
 
-    // The blog's "test it first": numeric OIDs echoed back with STRING values.
+    // The README's "test it first": numeric OIDs echoed back with STRING values.
     let numeric = agent.get_numeric(&[&line(WORKERS, 1), &line(WORKERS, 2)]);
     assert_eq!(
         numeric,

@@ -335,15 +335,15 @@ fn stale_missing_and_corrupt_caches_are_unknown_and_named() {
         3,
         &format!("MISP STATS UNKNOWN - cache {dir} is a directory, not a cache file"),
     );
-    // The seed helper's own cache (strings, no fetch time: the file's time is used).
-    let blog = m.path("misp-snmp.cache");
+    // misp-snmp-monitor.py's own cache (strings, no fetch time: the file's time is used).
+    let legacy = m.path("misp-snmp.cache");
     std::fs::write(
-        &blog,
+        &legacy,
         r#"{"events": "37", "attributes": "4210", "users": "42", "orgs": "118"}"#,
     )
     .unwrap();
     assert_eq!(
-        run(&["users", "--cache-file", &blog, "-o", "snmp"]).stdout,
+        run(&["users", "--cache-file", &legacy, "-o", "snmp"]).stdout,
         "42\n118\n"
     );
 }

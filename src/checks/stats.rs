@@ -161,8 +161,8 @@ pub fn judge(s: &Statistics, t: &Thresholds) -> Outcome {
     out
 }
 
-/// The cache's bytes: one JSON object, the four counts under the keys the OpenNMS blog's
-/// SNMP helper used, plus the fetch time.
+/// The cache's bytes: one JSON object, the four counts under the keys the
+/// `misp-snmp-monitor.py` helper used, plus the fetch time.
 pub fn cache_bytes(s: &Statistics, fetched_at: SystemTime) -> Vec<u8> {
     let secs = fetched_at
         .duration_since(UNIX_EPOCH)
@@ -248,7 +248,7 @@ pub fn read_cache(path: &Path, max_age: Duration, now: SystemTime) -> Result<Cac
         }
         other => other,
     };
-    // A cache in the blog helper's format has no fetch time: its file time stands in.
+    // A cache in the older SNMP helper's format has no fetch time: its file time stands in.
     let fetched_at = fetched_at.or_else(|| meta.modified().ok()).unwrap_or(now);
     if let Some(ahead) = super::in_future(fetched_at, now) {
         return Err(fail(format!(
@@ -269,8 +269,8 @@ pub fn read_cache(path: &Path, max_age: Duration, now: SystemTime) -> Result<Cac
     Ok(Cached { stats, age, note })
 }
 
-/// The four counts, and the fetch time when the cache records one. Accepts the OpenNMS blog
-/// helper's cache too (`{"events": "37", …}`: strings or numbers, no time).
+/// The four counts, and the fetch time when the cache records one. Accepts the
+/// `misp-snmp-monitor.py` helper's cache too (`{"events": "37", …}`: strings or numbers, no time).
 pub fn parse_cache(bytes: &[u8]) -> Result<(Statistics, Option<SystemTime>), String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err("empty file".into());
@@ -363,10 +363,10 @@ pub(super) mod tests {
 
     #[test]
     fn cache_of_strings_without_a_fetch_time_is_read() {
-        let blog = br#"{"events": "37", "attributes": "4210", "users": "42", "orgs": "118"}"#;
-        assert_eq!(parse_cache(blog).unwrap(), (S, None));
-        let blog24 = br#"{"events": 37, "attributes": 4210, "users": 42, "orgs": 118}"#;
-        assert_eq!(parse_cache(blog24).unwrap(), (S, None));
+        let legacy = br#"{"events": "37", "attributes": "4210", "users": "42", "orgs": "118"}"#;
+        assert_eq!(parse_cache(legacy).unwrap(), (S, None));
+        let legacy24 = br#"{"events": 37, "attributes": 4210, "users": 42, "orgs": 118}"#;
+        assert_eq!(parse_cache(legacy24).unwrap(), (S, None));
     }
 
     #[test]

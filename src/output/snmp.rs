@@ -1,6 +1,6 @@
 //! net-snmp `extend`: the values only, one per line, in the check's layout order (the OIDs
-//! the OpenNMS/Cacti blog's configuration reads). A value that could not be measured is
-//! `-1`, as that blog's helper printed on failure.
+//! the Cacti data sources read, as `misp-snmp-monitor.py` laid them out). A value that could
+//! not be measured is `-1`, as that helper printed on failure.
 
 use super::{number, Rendered};
 use crate::outcome::Outcome;

@@ -635,7 +635,7 @@ pub fn build(name: &str, key: &str) -> Case {
             Case::new(m, a, 3, "MISP UNKNOWN - ", cause.into())
         }
         "key_as_stray_argument" => {
-            // The seed blog's scripts take `HOST KEY`: the key pasted where no argument
+            // The OpenNMS monitoring scripts take `HOST KEY`: the key pasted where no argument
             // is expected must not be echoed back in clap's "unexpected argument" error.
             let m = misp(key);
             let url = m.sim.http_url();
