@@ -12,12 +12,13 @@
 )]
 
 mod common;
+mod external;
 use common::{bin, Misp};
+use external::Daemon;
 use misp_sim::DEFAULT_KEY;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn repo() -> PathBuf {
@@ -32,52 +33,6 @@ fn have(program: &str) -> bool {
         "{program} is missing on CI: .ci/run installs it"
     );
     there
-}
-
-/// A daemon in its own process group, stopped (group and all) when dropped, even when
-/// the test fails.
-struct Daemon {
-    child: Child,
-    name: &'static str,
-}
-
-impl Daemon {
-    fn spawn(name: &'static str, cmd: &mut Command, log: &Path) -> Daemon {
-        let out = std::fs::File::create(log).unwrap();
-        let child = cmd
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
-        Daemon { child, name }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let signal = |sig: &str| {
-            let _ = Command::new("kill")
-                .args([sig, "--", &group])
-                .stderr(Stdio::null())
-                .status();
-        };
-        signal("-TERM");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                // Workers of the group may outlive the leader for a moment.
-                signal("-KILL");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("{} did not stop on SIGTERM; killing it", self.name);
-        signal("-KILL");
-        let _ = self.child.wait();
-    }
 }
 
 /// A world-readable temp dir (Nagios runs checks as user nagios) holding the installed
