@@ -345,7 +345,34 @@ fn judge_modes(m: &RealMisp, check: &str, https: bool) {
             "{check} cacti pair {pair:?}: {cacti:#?}"
         );
     }
+    // One state line per check it ran (all: each of its checks), in both exposition modes.
+    let prometheus = run("prometheus");
+    assert_eq!(prometheus.code, code, "{check}: {prometheus:#?}");
+    let states: Vec<&str> = prometheus
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("misp_check_state{"))
+        .collect();
+    let checkmk = run("checkmk");
+    assert_eq!(checkmk.code, code, "{check}: {checkmk:#?}");
+    assert_eq!(
+        states.len(),
+        checkmk.stdout.lines().count(),
+        "{prometheus:#?} {checkmk:#?}"
+    );
+    if check != "all" {
+        let want = format!("misp_check_state{{check=\"{check}\"}} {code}");
+        assert_eq!(states, [want.as_str()], "{prometheus:#?}");
+        let line = format!("{code} \"MISP {check}\" ");
+        assert!(checkmk.stdout.starts_with(&line), "{checkmk:#?}");
+    }
     if check == "workers" {
+        assert!(
+            prometheus
+                .stdout
+                .contains("\nmisp_workers_alive{queue=\"email\"} 5\n"),
+            "{prometheus:#?}"
+        );
         assert_eq!(snmp.stdout, "21\n0\n", "{snmp:#?}");
         assert!(
             cacti.stdout.starts_with("alive:21 dead:0 wrong_user:0 "),
