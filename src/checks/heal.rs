@@ -145,7 +145,7 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
         Ok(answer) => answer,
         Err(e) => {
             let why = format!("the restart request failed: {e}");
-            return Ok(interrupted(&before, t, &why));
+            return Ok(interrupted(&before, t, &why, false));
         }
     };
     if answer.get("success").and_then(misp::flag) == Some(false) {
@@ -173,25 +173,23 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
             ))
         ));
     }
-    let after = match client.sleep(settle, Phase::Settling).await {
-        Ok(()) => workers::fetch(client).await.map(|a| rules.apply(a)),
-        Err(e) => Err(e),
-    };
-    let mut out = match after {
+    let mut out = match recheck(client, settle, &rules).await {
         Ok(after) => judge_after(&before, &after, t),
         Err(e) => {
             // The restart happened: a failed re-check must not hide what was dead and when
             // it was restarted, which is what the person paged needs first.
             let when = humantime::format_rfc3339_seconds(posted_at);
             let why = format!("restart POSTed at {when}, but the re-check failed: {e}");
-            let mut out = interrupted(&before, t, &why);
-            out.metrics.retain(|m| m.name != "restarted");
-            out.metrics.push(Metric::count("restarted", 1.0));
-            out
+            interrupted(&before, t, &why, true)
         }
     };
     out.details.extend(notes);
     Ok(out)
+}
+
+async fn recheck(client: &Client, settle: Duration, rules: &QueueRules) -> Result<WorkerTable, Error> {
+    client.sleep(settle, Phase::Settling).await?;
+    Ok(rules.apply(workers::fetch(client).await?))
 }
 
 async fn request_restart(client: &Client) -> Result<serde_json::Value, Error> {
@@ -214,10 +212,12 @@ fn was_dead(before: &WorkerTable) -> String {
 }
 
 /// The heal could not finish: CRITICAL, since nothing shows the workers came back.
-fn interrupted(before: &WorkerTable, t: &Thresholds, why: &str) -> Outcome {
-    let mut out = not_restarted(before, t, why);
+fn interrupted(before: &WorkerTable, t: &Thresholds, why: &str, restarted: bool) -> Outcome {
+    let mut out = workers::judge(CheckName::Heal, before, t);
     out.state = State::Critical;
     out.summary = format!("dead workers ({}): {why}", was_dead(before));
+    out.metrics
+        .push(Metric::count("restarted", if restarted { 1.0 } else { 0.0 }));
     out
 }
 
