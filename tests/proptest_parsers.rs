@@ -318,8 +318,6 @@ impl TableModel {
             };
             if alive == 0 && wrong == 0 {
                 s.queues_down.push(name.clone());
-            } else if alive == 0 {
-                s.queues_wrong_user.push(name.clone());
             }
             if let Some((n, _)) = q.and_then(|q| q.job_count) {
                 s.jobs += n;

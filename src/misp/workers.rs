@@ -255,8 +255,6 @@ pub struct Summary {
     pub wrong_user: u64,
     /// Queues with no working entry and none running as another user.
     pub queues_down: Vec<String>,
-    /// Queues whose only entries run as another user.
-    pub queues_wrong_user: Vec<String>,
     /// `(queue, alive, expected)` for each queue below `--min-workers`.
     pub short: Vec<(String, u64, u64)>,
     /// Jobs waiting, summed over all queues (saturating; each count is at most 2^53).
@@ -298,8 +296,6 @@ impl WorkerTable {
             s.wrong_user = s.wrong_user.saturating_add(q.wrong_user());
             if q.is_down() {
                 s.queues_down.push(q.name.clone());
-            } else if q.alive() == 0 {
-                s.queues_wrong_user.push(q.name.clone());
             }
             // A down queue is already named as such; its shortfall would say it twice.
             if let Some(min) = q.min_workers.filter(|_| q.missing() > 0 && !q.is_down()) {
@@ -460,8 +456,9 @@ mod tests {
         let s = t.summary();
         assert_eq!((s.alive, s.dead, s.wrong_user), (4, 0, 3));
         assert!(s.queues_down.is_empty());
-        assert_eq!(s.queues_wrong_user, vec!["email"]);
-        assert_eq!(t.queues[2].wrong_users(), vec!["root"]);
+        let email = &t.queues[2];
+        assert_eq!((email.alive(), email.wrong_user()), (0, 2));
+        assert_eq!(email.wrong_users(), vec!["root"]);
     }
 
     #[test]
