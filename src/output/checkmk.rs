@@ -8,11 +8,7 @@ use super::{number, Rendered};
 use crate::outcome::{Metric, Outcome};
 
 pub(super) fn render(o: &Outcome) -> Rendered {
-    let checks: Vec<&Outcome> = if o.checks.is_empty() {
-        vec![o]
-    } else {
-        o.checks.iter().collect()
-    };
+    let checks = super::each_check(o);
     let stdout = checks.iter().map(|c| line(c)).collect();
     Rendered {
         stdout,

@@ -58,6 +58,15 @@ pub fn render(
     }
 }
 
+/// The checks an outcome reports on, each as if run alone: `all`'s, or the outcome itself.
+fn each_check(o: &Outcome) -> Vec<&Outcome> {
+    if o.checks.is_empty() {
+        vec![o]
+    } else {
+        o.checks.iter().collect()
+    }
+}
+
 /// The upper-case name on a status line, with its leading space (none for no check).
 fn shouted(o: &Outcome) -> String {
     o.check

@@ -10,11 +10,7 @@ use crate::outcome::{Metric, Outcome, Unit};
 use std::fmt::Write;
 
 pub(super) fn render(o: &Outcome) -> Rendered {
-    let checks: Vec<&Outcome> = if o.checks.is_empty() {
-        vec![o]
-    } else {
-        o.checks.iter().collect()
-    };
+    let checks = super::each_check(o);
     let mut families: Vec<Family> = vec![Family {
         name: "misp_check_state".into(),
         help: "State of each check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN".into(),
