@@ -223,9 +223,21 @@ impl RealMisp {
             || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-misp/setup.sh"),
             PathBuf::from,
         );
-        let out = Command::new("bash")
-            .arg(&script)
-            .env("R", &self.dir)
+        let mut setup = Command::new("bash");
+        setup.arg(&script).env("R", &self.dir);
+        // A MISP started on other ports (a second instance) is restarted on the same ones.
+        for knob in [
+            "HTTP_PORT",
+            "HTTPS_PORT",
+            "DB_PORT",
+            "REDIS_PORT",
+            "SUPERVISOR_PORT",
+        ] {
+            if let Some(value) = std::env::var_os(format!("REAL_MISP_{knob}")) {
+                setup.env(knob, value);
+            }
+        }
+        let out = setup
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .status()
