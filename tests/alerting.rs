@@ -198,6 +198,8 @@ fn a_queue_without_workers_reaches_alertmanager_named_and_resolves_after_heal() 
         }
     }
 
+    dashboard_queries_answer(prom_port, &textfiles.join("misp.prom"));
+
     let healed = m.heal(&[]);
     assert_eq!(
         healed.code, 1,
@@ -215,6 +217,29 @@ fn a_queue_without_workers_reaches_alertmanager_named_and_resolves_after_heal() 
             )
         });
     assert_eq!(resolved["labels"]["queue"], "email", "{resolved:#}");
+}
+
+/// Every dashboard query is valid PromQL to the real Prometheus, and answers with series when
+/// the textfile has the figures it names (the cron line's `all` over http:// has no `cert`).
+fn dashboard_queries_answer(port: u16, textfile: &Path) {
+    let mut present = families(&read(textfile));
+    present.extend(NODE_EXPORTER_SERIES.map(String::from));
+    present.push("ALERTS".into());
+    for (panel, expr) in dashboard_queries(&dashboard()) {
+        let promql = expr.replace("$instance", ".+");
+        let body = get(port, &format!("/api/v1/query?query={}", encode(&promql)))
+            .unwrap_or_else(|| panic!("Prometheus did not answer {promql}"));
+        let v: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        assert_eq!(v["status"], "success", "panel {panel:?}: {promql}: {body}");
+        let answered = v["data"]["result"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty());
+        let expected = identifiers(&expr).iter().all(|n| present.contains(n));
+        assert!(
+            answered || !expected,
+            "panel {panel:?}: {promql} gave no series: {body}"
+        );
+    }
 }
 
 /// The rules with every `for:` at 2s, so the chain fires within seconds.
@@ -450,6 +475,204 @@ fn encode(s: &str) -> String {
             }
             _ => format!("%{b:02X}"),
         })
+        .collect()
+}
+
+/// What node_exporter's textfile collector adds beside the files' own series.
+const NODE_EXPORTER_SERIES: [&str; 2] =
+    ["node_textfile_mtime_seconds", "node_textfile_scrape_error"];
+/// PromQL words that are neither series nor functions, and the labels `by`/`on` may name.
+const NOT_SERIES: &[&str] = &[
+    "or",
+    "and",
+    "unless",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "bool",
+    "group_left",
+    "group_right",
+    "offset",
+    "queue",
+    "check",
+    "instance",
+    "job",
+    "file",
+];
+
+#[test]
+fn the_dashboard_and_the_rules_name_only_series_check_misp_and_node_exporter_serve() {
+    let m = Misp::start();
+    // Every check that writes figures, cert and freshness included.
+    let checks = "login,events,latency,workers,jobs,stats,users,diagnostics,version,heartbeat,cert,freshness";
+    let r = m.https("all", &["--only", checks, "-o", "prometheus"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let mut known = families(&r.stdout);
+    for family in [
+        "misp_cert_days",
+        "misp_freshness_age_seconds",
+        "misp_workers_alive",
+    ] {
+        assert!(
+            known.iter().any(|f| f == family),
+            "{family} not written: {r:#?}"
+        );
+    }
+    known.extend(NODE_EXPORTER_SERIES.map(String::from));
+    known.push("ALERTS".into());
+
+    let dashboard = dashboard();
+    let variables: Vec<&str> = dashboard["templating"]["list"]
+        .as_array()
+        .expect("dashboard variables")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert!(variables.contains(&"datasource"), "{variables:?}");
+    let queries = dashboard_queries(&dashboard);
+    assert!(queries.len() >= 10, "{queries:?}");
+    let mut ids = Vec::new();
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        ids.push(panel["id"].as_u64().expect("panel id"));
+        for ds in std::iter::once(&panel["datasource"]).chain(
+            panel["targets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| &t["datasource"]),
+        ) {
+            assert_eq!(ds["uid"], "${datasource}", "panel {}: {ds}", panel["title"]);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        dashboard["panels"].as_array().map_or(0, Vec::len),
+        "panel ids repeat"
+    );
+    for (panel, expr) in &queries {
+        for var in expr.split('$').skip(1) {
+            let name: String = var
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                variables.contains(&name.as_str()),
+                "panel {panel:?}: ${name} is not a variable"
+            );
+        }
+    }
+
+    let rules = read(&contrib().join("check_misp.rules.yml"));
+    let rule_exprs: Vec<(String, String)> = rules
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("expr:"))
+        .map(|e| ("rules".to_owned(), e.trim().to_owned()))
+        .collect();
+    for (place, expr) in queries.iter().chain(&rule_exprs) {
+        let names = identifiers(expr);
+        assert!(!names.is_empty(), "{place}: {expr} names no series");
+        for name in names {
+            assert!(
+                known.contains(&name),
+                "{place}: {expr} names {name}, which neither check_misp nor node_exporter writes"
+            );
+        }
+    }
+    // The alerts panel lists ALERTS{alertname=~"Misp.+"}: every rule must be in it.
+    for alert in alert_names(&rules) {
+        assert!(alert.starts_with("Misp") && alert.len() > 4, "{alert}");
+    }
+}
+
+fn dashboard() -> Value {
+    let path = repo().join("contrib/grafana/check_misp.json");
+    serde_json::from_str(&read(&path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// (panel title, PromQL) of every panel target and query variable.
+fn dashboard_queries(dashboard: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for panel in dashboard["panels"].as_array().into_iter().flatten() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap_or_default();
+            out.push((
+                panel["title"].as_str().unwrap_or("?").to_owned(),
+                expr.to_owned(),
+            ));
+        }
+    }
+    for var in dashboard["templating"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if var["type"] == "query" {
+            let q = var["query"]["query"].as_str().unwrap_or_default();
+            // label_values(SERIES, LABEL) is Grafana's, not PromQL: keep the series.
+            let series = q
+                .strip_prefix("label_values(")
+                .and_then(|r| r.split(',').next())
+                .unwrap_or(q);
+            out.push((format!("variable {}", var["name"]), series.to_owned()));
+        }
+    }
+    out
+}
+
+/// The series names in a PromQL expression: identifiers outside strings, label matchers and
+/// ranges that are not functions (followed by `(`) or keywords.
+fn identifiers(expr: &str) -> Vec<String> {
+    let chars: Vec<char> = expr.chars().collect();
+    let mut names = Vec::new();
+    let (mut i, mut depth, mut quote) = (0, 0, None::<char>);
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(q) = quote {
+            if c == '\\' {
+                i += 1;
+            } else if c == q {
+                quote = None;
+            }
+        } else if matches!(c, '"' | '\'' | '`') {
+            quote = Some(c);
+        } else if matches!(c, '{' | '[') {
+            depth += 1;
+        } else if matches!(c, '}' | ']') {
+            depth -= 1;
+        } else if depth == 0 && (c.is_ascii_alphabetic() || c == '_' || c == ':') {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '_' | ':'))
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let call = chars[i..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
+            if !call && !NOT_SERIES.contains(&word.as_str()) {
+                names.push(word);
+            }
+            continue;
+        } else if depth == 0 && c.is_ascii_digit() {
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    names
+}
+
+/// The family names a text exposition declares.
+fn families(exposition: &str) -> Vec<String> {
+    exposition
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(String::from)
         .collect()
 }
 
