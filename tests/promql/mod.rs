@@ -7,8 +7,21 @@ use serde_json::Value;
 /// What node_exporter's textfile collector adds beside the files' own series.
 pub const NODE_EXPORTER_SERIES: [&str; 2] =
     ["node_textfile_mtime_seconds", "node_textfile_scrape_error"];
-/// PromQL words that are neither series nor functions, and the labels `by`/`on` may name.
+/// PromQL words that are neither series nor functions (aggregations may be followed by
+/// `by (...)` rather than their argument), and the labels `by`/`on` may name.
 pub const NOT_SERIES: &[&str] = &[
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "group",
+    "stddev",
+    "stdvar",
+    "count",
+    "count_values",
+    "bottomk",
+    "topk",
+    "quantile",
     "or",
     "and",
     "unless",
