@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -142,7 +142,13 @@ impl Chain {
         while query(self.prom_port, promql) != Some(value) {
             assert!(
                 Instant::now() < until,
-                "Prometheus never read {promql} = {value} through node_exporter\n{}",
+                "Prometheus never read {promql} = {value} through node_exporter; the cron \
+                 command's last run: {}\n{}",
+                self.writer
+                    .last
+                    .lock()
+                    .map(|l| l.clone())
+                    .unwrap_or_default(),
                 logs(&self.dir)
             );
             std::thread::sleep(Duration::from_millis(200));
@@ -246,13 +252,23 @@ fn cron_command(url: &str, key: &str, output: &Path) -> Command {
         "the cron line no longer has the options this test replaces: {line}"
     );
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_check_misp"));
-    cmd.args(&args)
-        .env_remove("MISP_URL")
-        .env_remove("MISP_KEY")
-        .env_remove("MISP_KEY_FILE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    cmd.args(&args).stdin(Stdio::null());
+    // Hermetic: no MISP or proxy settings of the machine running the tests.
+    for var in [
+        "MISP_URL",
+        "MISP_KEY",
+        "MISP_KEY_FILE",
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
     cmd
 }
 
@@ -260,15 +276,29 @@ fn cron_command(url: &str, key: &str, output: &Path) -> Command {
 struct Writer {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    /// What the last run ended with, for a failure message.
+    last: Arc<Mutex<String>>,
 }
 
 impl Writer {
     fn start(mut cmd: Command) -> Writer {
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let last = Arc::new(Mutex::new("not run yet".to_owned()));
+        let (flag, record) = (stop.clone(), last.clone());
         let thread = std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
-                let _ = cmd.status();
+                let ended = match cmd.output() {
+                    Ok(out) => format!(
+                        "{}, stdout: {:?}, stderr: {:?}",
+                        out.status,
+                        String::from_utf8_lossy(&out.stdout).trim(),
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ),
+                    Err(e) => format!("cannot run: {e}"),
+                };
+                if let Ok(mut l) = record.lock() {
+                    *l = ended;
+                }
                 for _ in 0..10 {
                     if flag.load(Ordering::Relaxed) {
                         return;
@@ -280,6 +310,7 @@ impl Writer {
         Writer {
             stop,
             thread: Some(thread),
+            last,
         }
     }
 }
