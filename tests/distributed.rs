@@ -438,7 +438,7 @@ object ApiUser "root" {{ password = "{API_PASSWORD}"; permissions = [ "*" ] }}"#
                 "-c",
                 &node.path("etc/icinga2.conf").display().to_string(),
             ]),
-            &root.path().join(format!("{}.out", node.name)),
+            &node.path("log/daemon.out"),
         )
     };
     let _master_daemon = start(&master);
@@ -517,6 +517,19 @@ object ApiUser "root" {{ password = "{API_PASSWORD}"; permissions = [ "*" ] }}"#
     // (Its path did: the agent needs to be told where its key file is.)
     let leaks = files_containing(&master.dir, &m.key);
     assert!(leaks.is_empty(), "the key is on the master: {leaks:?}");
+    // Nor in what the agent logged while it used it.
+    let logged = files_containing(&agent.path("log"), &m.key);
+    assert!(logged.is_empty(), "the key in the agent's log: {logged:?}");
+    // The master's user could not have read it.
+    let peek = Command::new("runuser")
+        .args(["-u", master.user, "--", "cat"])
+        .arg(agent.path("misp.key"))
+        .output()
+        .expect("runuser");
+    assert!(
+        !peek.status.success() && !String::from_utf8_lossy(&peek.stdout).contains(&m.key),
+        "the master's user can read the agent's key file"
+    );
     for path in [
         "/v1/objects/hosts",
         "/v1/objects/services",
