@@ -262,8 +262,9 @@ fn now() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-fn state(r: &Value) -> i64 {
-    r["state"].as_f64().map_or(-1, |s| s as i64)
+/// Whether a check result is in `state` (Icinga's API gives 0.0 for OK, ...).
+fn state_is(r: &Value, state: f64) -> bool {
+    r["state"] == state
 }
 
 fn output(r: &Value) -> &str {
@@ -461,14 +462,14 @@ object ApiUser "root" {{ password = "{API_PASSWORD}"; permissions = [ "*" ] }}"#
     // Healthy: each check runs on the agent, and heal has nothing to restart.
     let posts = m.restart_posts();
     let t0 = now();
-    let workers = api.wait("workers OK", "misp-workers", t0, |r| state(r) == 0);
+    let workers = api.wait("workers OK", "misp-workers", t0, |r| state_is(r, 0.0));
     assert!(
         output(&workers).starts_with("MISP WORKERS OK"),
         "{workers:#}"
     );
-    let events = api.wait("events OK", "misp-events", t0, |r| state(r) == 0);
+    let events = api.wait("events OK", "misp-events", t0, |r| state_is(r, 0.0));
     assert!(output(&events).starts_with("MISP EVENTS OK"), "{events:#}");
-    let heal = api.wait("heal OK", "misp-heal", t0, |r| state(r) == 0);
+    let heal = api.wait("heal OK", "misp-heal", t0, |r| state_is(r, 0.0));
     assert!(output(&heal).starts_with("MISP HEAL OK"), "{heal:#}");
     assert_eq!(m.restart_posts(), posts, "heal POSTed on a healthy MISP");
     assert_eq!(
@@ -481,7 +482,7 @@ object ApiUser "root" {{ password = "{API_PASSWORD}"; permissions = [ "*" ] }}"#
     let killed = now();
     m.kill_worker("update_00");
     let dead = api.wait("workers CRITICAL", "misp-workers", killed, |r| {
-        state(r) == 2
+        state_is(r, 2.0)
     });
     assert!(
         output(&dead).starts_with("MISP WORKERS CRITICAL - no live worker in update"),
@@ -489,14 +490,16 @@ object ApiUser "root" {{ password = "{API_PASSWORD}"; permissions = [ "*" ] }}"#
     );
 
     // heal on the agent restarts it with one POST, and the workers are back.
-    let healed = api.wait("heal to restart", "misp-heal", killed, |r| state(r) == 1);
+    let healed = api.wait("heal to restart", "misp-heal", killed, |r| state_is(r, 1.0));
     assert!(
         output(&healed).starts_with("MISP HEAL WARNING - healed: restarted dead workers"),
         "{healed:#}"
     );
     assert_eq!(m.restart_posts(), posts + 1, "exactly one POST");
     let back = now();
-    api.wait("workers OK again", "misp-workers", back, |r| state(r) == 0);
+    api.wait("workers OK again", "misp-workers", back, |r| {
+        state_is(r, 0.0)
+    });
 
     // Heal's state is the agent's alone.
     let state_file = agent.path("lib/check_misp-heal-misp.json");
