@@ -112,6 +112,14 @@ fn command(out: &mut String, sub: &Command) {
                 }
             }
         }
+        let shared = SHARED.iter().find(|(s, _)| *s == id).map(|(_, s)| *s);
+        let takes_value = !matches!(arg.get_action(), ArgAction::SetTrue | ArgAction::Count);
+        if shared.is_some() && takes_value && id != "hostname" {
+            // With command_endpoint the master resolves the macros and sends the agent a
+            // host-level default it does not have as "" (not as missing), which would
+            // reach check_misp as an empty option: leave the option out instead.
+            let _ = writeln!(out, "      set_if = {{{{ macro(\"${v}$\") != \"\" }}}}");
+        }
         if id == "hostname" {
             // --hostname and --url exclude each other: the host address is only the
             // fallback when no URL is set. An unresolvable macro() is an empty value,
@@ -120,8 +128,8 @@ fn command(out: &mut String, sub: &Command) {
         }
         let _ = writeln!(out, "      description = \"{}\"", escape(&help));
         let _ = writeln!(out, "    }}");
-        if let Some((_, shared)) = SHARED.iter().find(|(s, _)| *s == id) {
-            defaults.push((v, (*shared).to_owned()));
+        if let Some(shared) = shared {
+            defaults.push((v, shared.to_owned()));
         }
     }
     let _ = writeln!(out, "  }}");
