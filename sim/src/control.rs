@@ -226,6 +226,56 @@ fn run(st: &mut State, cmd: &str, params: &[(String, String)]) -> Outcome {
             st.with_key = 0;
             ok()
         }
+        "feed" => {
+            let Some(name) = get("name").filter(|n| !n.is_empty()) else {
+                return bad("name");
+            };
+            let (enabled, caching) = (
+                flag("enabled").unwrap_or(true),
+                flag("caching").unwrap_or(false),
+            );
+            let id = st.feeds.add_feed(name, enabled, caching, get("headers"));
+            if let Some(t) = num("cache_timestamp") {
+                st.feeds.set_cached(id, Some(t));
+            }
+            Ok(J::obj([("id", J::n(id))]))
+        }
+        "fetch" => {
+            let feed = match get("feed") {
+                Some("all") => None,
+                Some(id) => match id.parse() {
+                    Ok(id) => Some(id),
+                    Err(_) => return bad("feed"),
+                },
+                None => return bad("feed"),
+            };
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let mut fetch = crate::Fetch::new(
+                feed,
+                num("status").unwrap_or(4),
+                now.saturating_sub(num("ago").unwrap_or(0)),
+            );
+            if let Some(m) = get("message") {
+                fetch.message = m.to_owned();
+            }
+            if let Some(t) = get("type") {
+                fetch.job_type = t.to_owned();
+            }
+            Ok(J::obj([("id", J::n(st.feeds.add_fetch(fetch)))]))
+        }
+        "php_offset" => {
+            let Some(secs) = get("secs").and_then(|v| v.parse::<i64>().ok()) else {
+                return bad("secs");
+            };
+            st.feeds.php_offset = secs;
+            ok()
+        }
+        "feeds_clear" => {
+            st.feeds.clear();
+            ok()
+        }
         "counts" => {
             let mut items: Vec<(String, J)> = st
                 .counts

@@ -15,6 +15,7 @@
 
 mod control;
 mod diagnostics;
+mod feeds;
 mod json;
 mod login;
 mod server;
@@ -26,6 +27,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub use feeds::Fetch;
 use state::Shared;
 
 /// The site-admin API key a default `Sim` accepts (40 alphanumerics, as MISP requires).
@@ -444,6 +446,30 @@ impl Sim {
     /// `serverSettings` `backgroundJobsStatus` (default `OK`; MISP's others are
     /// `Not configured (so not tested)`, `Error connecting to Redis.`,
     /// `Error connecting to Supervisor.`, `Error connecting to Redis and Supervisor.`).
+    /// Adds a feed to `/feeds/index` (after MISP's two default feeds, disabled) and
+    /// returns its id; `headers` is what MISP stores for it, credentials included.
+    pub fn add_feed(&self, name: &str, enabled: bool, caching: bool, headers: Option<&str>) -> u64 {
+        self.shared
+            .lock()
+            .feeds
+            .add_feed(name, enabled, caching, headers)
+    }
+
+    /// A feed's `cache_timestamp` (Unix time; `None`: never cached). False: no such feed.
+    pub fn set_feed_cached(&self, id: u64, at: Option<u64>) -> bool {
+        self.shared.lock().feeds.set_cached(id, at)
+    }
+
+    /// Records a fetch job, newest of all, and returns its id.
+    pub fn add_fetch(&self, fetch: Fetch) -> u64 {
+        self.shared.lock().feeds.add_fetch(fetch)
+    }
+
+    /// The timezone MISP's PHP writes job times in, as seconds east of UTC (default 0).
+    pub fn set_php_offset(&self, secs: i64) {
+        self.shared.lock().feeds.php_offset = secs;
+    }
+
     pub fn set_jobs_status(&self, status: &str) {
         self.shared.lock().diag.jobs_status = status.to_string();
     }

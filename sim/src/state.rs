@@ -92,6 +92,8 @@ pub(crate) struct State {
     faults: Vec<(Option<String>, Fault)>,
     pub(crate) counts: BTreeMap<String, u64>,
     pub(crate) with_key: u64,
+    /// Feeds and their fetch jobs.
+    pub(crate) feeds: crate::feeds::FeedState,
 }
 
 /// Defaults from the statistics example in misp-wire-format.md §6.
@@ -151,6 +153,7 @@ impl State {
             faults: Vec::new(),
             counts: BTreeMap::new(),
             with_key: 0,
+            feeds: crate::feeds::FeedState::default(),
         };
         st.reset_workers();
         st

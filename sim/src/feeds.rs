@@ -1,0 +1,253 @@
+//! Feeds and their fetch jobs: `/feeds/index` and `/jobs/index` as MISP answers them.
+//!
+//! A fetch job's `date_created`/`date_modified` are written as MISP's PHP writes them:
+//! `Y-m-d H:i:s` in its own timezone, which [`FeedState::php_offset`] sets, with no offset
+//! in the text. Jobs are kept newest first, as `/jobs/index` orders them (by id).
+
+use crate::json::J;
+use crate::Encoding;
+
+pub(crate) struct Feed {
+    id: u64,
+    name: String,
+    enabled: bool,
+    caching: bool,
+    headers: Option<String>,
+    cache_timestamp: Option<u64>,
+}
+
+pub(crate) struct Job {
+    id: u64,
+    job_type: String,
+    input: String,
+    status: u64,
+    message: String,
+    /// Unix time it was created and last changed.
+    created: u64,
+    modified: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct FeedState {
+    feeds: Vec<Feed>,
+    jobs: Vec<Job>,
+    /// Seconds east of UTC of PHP's `date.timezone`.
+    pub(crate) php_offset: i64,
+}
+
+/// A fetch to record: for one feed (`Some(id)`) or for all (`None`).
+pub struct Fetch {
+    pub feed: Option<u64>,
+    /// 4 done, 3 failed, 1 waiting, 2 running.
+    pub status: u64,
+    pub message: String,
+    /// Unix time the job finished (or was last touched).
+    pub at: u64,
+    /// `fetch_feeds` (the default), `fetch_feed` or `feed_fetch`.
+    pub job_type: String,
+}
+
+impl Fetch {
+    pub fn new(feed: Option<u64>, status: u64, at: u64) -> Fetch {
+        let message = match status {
+            4 => "Job done.",
+            3 => "Job failed. See error log for more details.",
+            _ => "Starting fetch from Feed.",
+        };
+        Fetch {
+            feed,
+            status,
+            message: message.to_owned(),
+            at,
+            job_type: "fetch_feeds".to_owned(),
+        }
+    }
+}
+
+impl FeedState {
+    pub(crate) fn add_feed(
+        &mut self,
+        name: &str,
+        enabled: bool,
+        caching: bool,
+        headers: Option<&str>,
+    ) -> u64 {
+        // Ids 1 and 2 are MISP's two default feeds, which a fresh MISP lists disabled.
+        if self.feeds.is_empty() {
+            for (id, name) in [(1, "CIRCL OSINT Feed"), (2, "The Botvrij.eu Data")] {
+                self.feeds.push(Feed {
+                    id,
+                    name: name.to_owned(),
+                    enabled: false,
+                    caching: false,
+                    headers: None,
+                    cache_timestamp: None,
+                });
+            }
+        }
+        let id = self.feeds.iter().map(|f| f.id).max().unwrap_or(0) + 1;
+        self.feeds.push(Feed {
+            id,
+            name: name.to_owned(),
+            enabled,
+            caching,
+            headers: headers.map(str::to_owned),
+            cache_timestamp: None,
+        });
+        id
+    }
+
+    pub(crate) fn set_cached(&mut self, id: u64, at: Option<u64>) -> bool {
+        match self.feeds.iter_mut().find(|f| f.id == id) {
+            Some(f) => {
+                f.cache_timestamp = at;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn add_fetch(&mut self, f: Fetch) -> u64 {
+        let id = self.jobs.first().map_or(0, |j| j.id) + 1;
+        let input = f.feed.map_or_else(|| "all".to_owned(), |id| id.to_string());
+        self.jobs.insert(
+            0,
+            Job {
+                id,
+                job_type: f.job_type,
+                input: format!("Feed: {input}"),
+                status: f.status,
+                message: f.message,
+                created: f.at.saturating_sub(2),
+                modified: f.at,
+            },
+        );
+        id
+    }
+
+    pub(crate) fn clear(&mut self) {
+        *self = FeedState::default();
+    }
+
+    pub(crate) fn feeds_json(&self, enc: Encoding) -> J {
+        let num = |n: u64| match enc {
+            Encoding::V25 => J::s(n.to_string()),
+            Encoding::V24 => J::n(n),
+        };
+        J::Arr(
+            self.feeds
+                .iter()
+                .map(|f| {
+                    let headers = f.headers.clone().map_or(J::Null, J::Str);
+                    let cached = f.cache_timestamp.map_or(J::Bool(false), |t| match enc {
+                        Encoding::V25 => J::s(t.to_string()),
+                        Encoding::V24 => J::n(t),
+                    });
+                    J::obj([(
+                        "Feed",
+                        J::obj([
+                            ("id", num(f.id)),
+                            ("name", J::s(f.name.clone())),
+                            ("provider", J::s("sim")),
+                            ("url", J::s(format!("https://feeds.example/{}", f.id))),
+                            ("enabled", J::Bool(f.enabled)),
+                            ("source_format", J::s("misp")),
+                            ("input_source", J::s("network")),
+                            ("headers", headers),
+                            ("caching_enabled", J::Bool(f.caching)),
+                            ("cache_timestamp", cached),
+                        ]),
+                    )])
+                })
+                .collect(),
+        )
+    }
+
+    /// One page of the jobs, or `None` past the last page (CakePHP's 404).
+    pub(crate) fn jobs_json(&self, enc: Encoding, limit: usize, page: usize) -> Option<J> {
+        let num = |n: u64| match enc {
+            Encoding::V25 => J::s(n.to_string()),
+            Encoding::V24 => J::n(n),
+        };
+        let start = limit * page.saturating_sub(1);
+        if page > 1 && start >= self.jobs.len() {
+            return None;
+        }
+        let rows = self.jobs.iter().skip(start).take(limit).map(|j| {
+            let done = matches!(j.status, 3 | 4);
+            J::obj([
+                (
+                    "Job",
+                    J::obj([
+                        ("id", num(j.id)),
+                        ("worker", J::s("default")),
+                        ("job_type", J::s(j.job_type.clone())),
+                        ("job_input", J::s(j.input.clone())),
+                        ("status", num(j.status)),
+                        ("retries", num(0)),
+                        ("message", J::s(j.message.clone())),
+                        ("progress", num(if done { 100 } else { 0 })),
+                        ("org_id", num(1)),
+                        (
+                            "process_id",
+                            J::s(format!("5ecadb85-d6cf-4d3d-adfa-{:012}", j.id)),
+                        ),
+                        ("date_created", J::s(self.local(j.created))),
+                        ("date_modified", J::s(self.local(j.modified))),
+                        // The worker process's state, not the fetch's: a failed fetch
+                        // still shows "Completed" and `failed: false`.
+                        (
+                            "job_status",
+                            J::s(if done { "Completed" } else { "Waiting" }),
+                        ),
+                        ("failed", J::Bool(false)),
+                        ("worker_status", J::Bool(true)),
+                    ]),
+                ),
+                ("Org", J::obj([("id", num(1)), ("name", J::s("ORGNAME"))])),
+            ])
+        });
+        Some(J::Arr(rows.collect()))
+    }
+
+    /// PHP's `date('Y-m-d H:i:s')` in the simulated zone.
+    fn local(&self, unix: u64) -> String {
+        let t = unix.saturating_add_signed(self.php_offset);
+        let (days, secs) = (t / 86_400, t % 86_400);
+        let (y, m, d) = civil(days);
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )
+    }
+}
+
+/// Days since 1970-01-01 as a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_in_php_s_zone_without_offset() {
+        let mut st = FeedState::default();
+        assert_eq!(st.local(1_796_519_562), "2026-12-06 01:12:42");
+        assert_eq!(st.local(951_782_400), "2000-02-29 00:00:00");
+        st.php_offset = 3600;
+        assert_eq!(st.local(1_796_519_562), "2026-12-06 02:12:42");
+    }
+}
