@@ -9,6 +9,8 @@
 //! `REAL_MISP_KEY_FILE` (default /tmp/realmisp/key, a site admin's key), as
 //! `../shared/real-misp/setup.sh` builds it. Without one the test says so and passes.
 //!
+//! The feeds index is compared as a fresh MISP lists it (its two default feeds only).
+//!
 //! The only change it makes to that MISP: a plain User (role 3) with a fixed email,
 //! created once and reused, and an auth key for it that lives for this test only.
 //! `restartDeadWorkers` is POSTed once; on a healthy MISP it starts nothing.
@@ -293,6 +295,19 @@ fn cases() -> Vec<Case> {
             )
         },
         case("getVersion", "GET", "/servers/getVersion", Who::Admin),
+        case("feeds index", "GET", "/feeds/index", Who::Admin),
+        case(
+            "jobs index",
+            "GET",
+            "/jobs/index/default/limit:100/page:1",
+            Who::Admin,
+        ),
+        case(
+            "jobs past the last page",
+            "GET",
+            "/jobs/index/default/limit:100/page:999999",
+            Who::Admin,
+        ),
         case("heartbeat", "GET", "/users/heartbeat", Who::Nobody),
         case(
             "bad key, Accept JSON",
@@ -559,6 +574,23 @@ fn simulator_answers_like_a_real_misp() {
         println!(
             "note: the real MISP has no events, so the shape of an index entry is not compared"
         );
+    }
+    // A fetch job on the simulator when the real MISP lists any job, so that the shape
+    // of a job row is compared, or neither lists one.
+    let jobs = send(
+        &real,
+        "GET",
+        "/jobs/index/default/limit:100/page:1",
+        Who::Admin,
+        true,
+        None,
+    )
+    .expect("jobs index");
+    if jobs
+        .json()
+        .is_some_and(|j| j.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        sim.add_fetch(misp_sim::Fetch::new(Some(1), 4, 1_796_519_562));
     }
     let real_id = identity(&real);
     assert!(

@@ -27,7 +27,20 @@ pub(crate) struct Job {
     modified: u64,
 }
 
-#[derive(Default)]
+/// MISP's default feeds: id, provider, URL (a fresh MISP lists them disabled).
+const DEFAULT_FEEDS: [(&str, &str, &str); 2] = [
+    (
+        "CIRCL OSINT Feed",
+        "CIRCL",
+        "https://www.circl.lu/doc/misp/feed-osint",
+    ),
+    (
+        "The Botvrij.eu Data",
+        "Botvrij.eu",
+        "https://www.botvrij.eu/data/feed-osint",
+    ),
+];
+
 pub(crate) struct FeedState {
     feeds: Vec<Feed>,
     jobs: Vec<Job>,
@@ -64,6 +77,27 @@ impl Fetch {
     }
 }
 
+impl Default for FeedState {
+    fn default() -> Self {
+        let feeds = (1..)
+            .zip(DEFAULT_FEEDS)
+            .map(|(id, (name, _, _))| Feed {
+                id,
+                name: name.to_owned(),
+                enabled: false,
+                caching: false,
+                headers: None,
+                cache_timestamp: None,
+            })
+            .collect();
+        FeedState {
+            feeds,
+            jobs: Vec::new(),
+            php_offset: 0,
+        }
+    }
+}
+
 impl FeedState {
     pub(crate) fn add_feed(
         &mut self,
@@ -72,19 +106,6 @@ impl FeedState {
         caching: bool,
         headers: Option<&str>,
     ) -> u64 {
-        // Ids 1 and 2 are MISP's two default feeds, which a fresh MISP lists disabled.
-        if self.feeds.is_empty() {
-            for (id, name) in [(1, "CIRCL OSINT Feed"), (2, "The Botvrij.eu Data")] {
-                self.feeds.push(Feed {
-                    id,
-                    name: name.to_owned(),
-                    enabled: false,
-                    caching: false,
-                    headers: None,
-                    cache_timestamp: None,
-                });
-            }
-        }
         let id = self.feeds.iter().map(|f| f.id).max().unwrap_or(0) + 1;
         self.feeds.push(Feed {
             id,
@@ -143,18 +164,46 @@ impl FeedState {
                         Encoding::V25 => J::s(t.to_string()),
                         Encoding::V24 => J::n(t),
                     });
+                    let default = f.id <= 2;
+                    let (url, provider) = if default {
+                        (
+                            DEFAULT_FEEDS[(f.id - 1) as usize].2,
+                            DEFAULT_FEEDS[(f.id - 1) as usize].1,
+                        )
+                    } else {
+                        ("https://feeds.example/osint", "sim")
+                    };
+                    // As MISP 2.5.1 lists them: its two default feeds as installed, and
+                    // a feed added through `/feeds/add` as that stores it.
+                    let settings = if default { J::Null } else { J::s("[]") };
                     J::obj([(
                         "Feed",
                         J::obj([
                             ("id", num(f.id)),
                             ("name", J::s(f.name.clone())),
-                            ("provider", J::s("sim")),
-                            ("url", J::s(format!("https://feeds.example/{}", f.id))),
+                            ("provider", J::s(provider)),
+                            ("url", J::s(url)),
+                            ("rules", J::Null),
                             ("enabled", J::Bool(f.enabled)),
+                            ("distribution", num(if default { 3 } else { 0 })),
+                            ("sharing_group_id", num(0)),
+                            ("tag_id", num(0)),
+                            ("default", J::Bool(default)),
                             ("source_format", J::s("misp")),
+                            ("fixed_event", J::Bool(!default)),
+                            ("delta_merge", J::Bool(false)),
+                            ("event_id", num(0)),
+                            ("publish", J::Bool(false)),
+                            ("override_ids", J::Bool(false)),
+                            ("settings", settings),
                             ("input_source", J::s("network")),
+                            ("delete_local_file", J::Bool(false)),
+                            ("lookup_visible", J::Bool(false)),
                             ("headers", headers),
                             ("caching_enabled", J::Bool(f.caching)),
+                            ("force_to_ids", J::Bool(false)),
+                            ("orgc_id", num(0)),
+                            ("tag_collection_id", num(0)),
                             ("cache_timestamp", cached),
                         ]),
                     )])
@@ -204,7 +253,14 @@ impl FeedState {
                         ("worker_status", J::Bool(true)),
                     ]),
                 ),
-                ("Org", J::obj([("id", num(1)), ("name", J::s("ORGNAME"))])),
+                (
+                    "Org",
+                    J::obj([
+                        ("id", num(1)),
+                        ("name", J::s("ORGNAME")),
+                        ("uuid", J::s("6d23c35c-e746-4b4d-b367-5cc07aee20e5")),
+                    ]),
+                ),
             ])
         });
         Some(J::Arr(rows.collect()))
