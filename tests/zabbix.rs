@@ -422,6 +422,57 @@ fn zabbix_agent_runs_every_template_item_against_the_simulator() {
         agent_test(&conf, &m, "misp.state[workers,https://127.0.0.1:1]").unwrap(),
         "2"
     );
+    // The opt-in feeds item and its dependents: a feed fetched an hour ago is OK, its
+    // failed fetch CRITICAL with the feed named.
+    let feeds_key = "misp.check[feeds,{$MISP.URL}]";
+    let feeds = |m: &Misp| {
+        let raw = agent_test(&conf, m, &feeds_key.replace("{$MISP.URL}", &url)).unwrap();
+        let mut fired = Vec::new();
+        let mut values = BTreeMap::new();
+        for dep in items.dependents_of(feeds_key) {
+            let value = preprocess(dep, &raw);
+            if let Some(v) = &value {
+                fired.extend(firing(dep, v));
+            }
+            values.insert(str_of(dep, "key").to_owned(), value);
+        }
+        (values, fired)
+    };
+    assert_eq!(items.by_key(feeds_key)["status"], "DISABLED");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let osint = m
+        .sim
+        .add_feed("osint", true, false, Some("Authorization: FeedSecret"));
+    m.sim
+        .add_fetch(misp_sim::Fetch::new(Some(osint), 4, now - 3600));
+    let (values, fired) = feeds(&m);
+    assert!(fired.is_empty(), "{fired:?}: {values:#?}");
+    assert_eq!(
+        values["misp.feeds.state"].as_deref(),
+        Some("0"),
+        "{values:#?}"
+    );
+    assert_eq!(
+        values["misp.feeds.failed"].as_deref(),
+        Some("0.0"),
+        "{values:#?}"
+    );
+    // No timezone given: the age is uncertain, so no value rather than a wrong one.
+    assert_eq!(values["misp.feeds.age"], None, "{values:#?}");
+    m.sim
+        .add_fetch(misp_sim::Fetch::new(Some(osint), 3, now - 60));
+    let (values, fired) = feeds(&m);
+    assert_eq!(fired, ["MISP feeds is CRITICAL"], "{values:#?}");
+    let summary = values["misp.feeds.summary"].clone().unwrap_or_default();
+    assert!(
+        summary.starts_with("feed osint (3): last fetch failed"),
+        "{summary}"
+    );
+    assert!(!summary.contains("FeedSecret"));
+
     // What the agent refuses by default: shell characters in a parameter.
     let refused = agent_test(&conf, &m, "misp.state[workers;id,https://127.0.0.1:1]");
     assert!(refused.is_err(), "{refused:?}");
