@@ -22,6 +22,9 @@ const STATS: &str = ".1.3.6.1.4.1.8072.1.3.2.4.1.2.10.109.105.115.112.45.115.116
 /// `nsExtendOutLine."misp-users"`: .1 users, .2 organisations.
 const USERS: &str = ".1.3.6.1.4.1.8072.1.3.2.4.1.2.10.109.105.115.112.45.117.115.101.114.115";
 
+/// `nsExtendOutLine."misp-feeds"`: .1 feeds judged, .2 failed, .3 age of the oldest fetch.
+const FEEDS: &str = ".1.3.6.1.4.1.8072.1.3.2.4.1.2.10.109.105.115.112.45.102.101.101.100.115";
+
 /// `sysUpTime.0`, answered by any snmpd: the readiness probe.
 const SYS_UPTIME: &str = ".1.3.6.1.2.1.1.3.0";
 
@@ -290,6 +293,7 @@ fn oid_constants_are_the_extend_names() {
     assert_eq!(out_line("misp-jobs"), JOBS);
     assert_eq!(out_line("misp-stats"), STATS);
     assert_eq!(out_line("misp-users"), USERS);
+    assert_eq!(out_line("misp-feeds"), FEEDS);
 }
 
 #[test]
@@ -490,18 +494,33 @@ fn shipped_cron_line_and_snmpd_excerpt_work_as_written() {
     let excerpt =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/contrib/snmpd.conf"))
             .expect("contrib/snmpd.conf");
-    assert!(excerpt.contains("-cacheTime 60 "));
+    assert!(excerpt.contains("-cacheTime 60 ") && excerpt.contains("-cacheTime 300 misp-feeds "));
     let conf = format!(
         "view systemonly included .1.3.6.1.2.1.1\nrocommunity public 127.0.0.1 -V systemonly\n{}",
-        localize(&excerpt).replace("-cacheTime 60 ", "-cacheTime 1 ")
+        localize(&excerpt)
+            .replace("-cacheTime 60 ", "-cacheTime 1 ")
+            .replace("-cacheTime 300 ", "-cacheTime 1 ")
     );
     let agent = Snmpd::start_with(m.dir.path(), &conf);
     assert_eq!(
         all(&agent),
         vec![m.sim.alive_workers() as u64, 0, 2, 37, 4210, 42, 118]
     );
+    // No feed enabled: nothing judged, so no figures.
+    let feeds = || agent.get(&[&line(FEEDS, 1), &line(FEEDS, 2), &line(FEEDS, 3)]);
+    assert_eq!(feeds(), ["-1", "-1", "-1"]);
+    let osint = m.sim.add_feed("osint", true, false, None);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    m.sim
+        .add_fetch(misp_sim::Fetch::new(Some(osint), 3, now - 60));
     m.sim.kill_worker("prio");
     let_cache_expire();
+    // The feeds line is cached for 5 minutes in the shipped excerpt; here for a second. Its
+    // age is -1: the shipped line does not know MISP's timezone.
+    assert_eq!(feeds(), ["1", "1", "-1"]);
     assert_eq!(
         agent.get(&[&line(WORKERS, 1), &line(WORKERS, 2)]),
         vec![
