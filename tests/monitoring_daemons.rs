@@ -756,6 +756,14 @@ include={dp}/check_misp.cfg
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    // A MISP with an enabled feed, fetched an hour ago, for check_misp_feeds.
+    let osint = m.sim.add_feed("osint", true, false, None);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    m.sim
+        .add_fetch(misp_sim::Fetch::new(Some(osint), 4, now - 3600));
     let commands: Vec<&str> = shipped
         .lines()
         .filter_map(|l| l.strip_prefix("command[")?.split(']').next())

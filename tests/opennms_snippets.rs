@@ -267,6 +267,14 @@ fn every_service_has_its_monitor_and_its_own_rrd() {
 #[test]
 fn exec_command_lines_run_check_misp_as_opennms_would() {
     let m = Misp::start();
+    // An enabled feed fetched an hour ago, for MISP-Feeds.
+    let osint = m.sim.add_feed("osint", true, false, None);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    m.sim
+        .add_fetch(misp_sim::Fetch::new(Some(osint), 4, now - 3600));
     let dir = tempfile::tempdir().unwrap();
     let doc = full_document(dir.path());
     // The install layout the snippets assume, under a temp dir.
@@ -368,8 +376,15 @@ fn exec_command_lines_run_check_misp_as_opennms_would() {
     }
     assert_eq!(m.sim.count("POST /servers/restartDeadWorkers"), 0);
 
+    // The feed's next fetch fails: MISP-Feeds goes down.
+    m.sim.add_fetch(misp_sim::Fetch::new(Some(osint), 3, now));
     m.sim.kill_queue("default");
-    for s in exec.iter().filter(|s| s.name == "MISP-Workers") {
+    let down: Vec<&Service> = exec
+        .iter()
+        .filter(|s| s.name == "MISP-Workers" || s.name == "MISP-Feeds")
+        .collect();
+    assert_eq!(down.len(), 2, "{down:?}");
+    for s in down {
         let (r, banner) = run(s);
         assert_eq!(
             (r.stdout.as_str(), r.code),
