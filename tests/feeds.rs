@@ -53,6 +53,18 @@ fn a_failed_fetch_is_critical_and_named_then_ok_again() {
     )
     .says("Job failed. See error log for more details.");
     assert_eq!(bad.perf("failed"), Some(1.0));
+    // A fetch whose worker died leaves its row unfinished: CRITICAL, not "waiting".
+    m.sim.add_fetch(Fetch {
+        crashed: true,
+        message: "Fetching 1 events.".into(),
+        ..Fetch::new(Some(osint), 0, now() - 30)
+    });
+    m.http("feeds", &["--misp-timezone", "UTC"])
+        .expect(
+            2,
+            "MISP FEEDS CRITICAL - feed osint (3): last fetch failed 30s",
+        )
+        .says("the job died in MISP's worker at \"Fetching 1 events.\"");
     // --feed selects: the other feed alone is fine.
     m.http("feeds", &["--feed", "other", "--misp-timezone", "UTC"])
         .expect(0, "MISP FEEDS OK - 1 feed judged");

@@ -260,6 +260,7 @@ fn run(st: &mut State, cmd: &str, params: &[(String, String)]) -> Outcome {
             if let Some(m) = get("message") {
                 fetch.message = m.to_owned();
             }
+            fetch.crashed = flag("crashed").unwrap_or(false);
             if let Some(t) = get("type") {
                 fetch.job_type = t.to_owned();
             }

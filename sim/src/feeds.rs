@@ -25,6 +25,7 @@ pub(crate) struct Job {
     /// Unix time it was created and last changed.
     created: u64,
     modified: u64,
+    crashed: bool,
 }
 
 /// MISP's default feeds: id, provider, URL (a fresh MISP lists them disabled).
@@ -58,6 +59,9 @@ pub struct Fetch {
     pub at: u64,
     /// `fetch_feeds` (the default), `fetch_feed` or `feed_fetch`.
     pub job_type: String,
+    /// The worker process died mid-fetch: the row keeps its status, the worker says
+    /// "Failed" (as MISP 2.4.199 on PHP 7.4 does when a feed brings a new organisation).
+    pub crashed: bool,
 }
 
 impl Fetch {
@@ -73,6 +77,7 @@ impl Fetch {
             message: message.to_owned(),
             at,
             job_type: "fetch_feeds".to_owned(),
+            crashed: false,
         }
     }
 }
@@ -141,6 +146,7 @@ impl FeedState {
                 message: f.message,
                 created: f.at.saturating_sub(2),
                 modified: f.at,
+                crashed: f.crashed,
             },
         );
         id
@@ -224,6 +230,11 @@ impl FeedState {
         }
         let rows = self.jobs.iter().skip(start).take(limit).map(|j| {
             let done = matches!(j.status, 3 | 4);
+            let worker = match (j.crashed, done) {
+                (true, _) => "Failed",
+                (false, true) => "Completed",
+                (false, false) => "Waiting",
+            };
             J::obj([
                 (
                     "Job",
@@ -245,11 +256,8 @@ impl FeedState {
                         ("date_modified", J::s(self.local(j.modified))),
                         // The worker process's state, not the fetch's: a failed fetch
                         // still shows "Completed" and `failed: false`.
-                        (
-                            "job_status",
-                            J::s(if done { "Completed" } else { "Waiting" }),
-                        ),
-                        ("failed", J::Bool(false)),
+                        ("job_status", J::s(worker)),
+                        ("failed", J::Bool(j.crashed)),
                         ("worker_status", J::Bool(true)),
                     ]),
                 ),

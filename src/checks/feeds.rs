@@ -219,16 +219,24 @@ pub struct Job {
     /// `date_created` and `date_modified` read as if UTC (MISP writes them in its zone).
     pub created: u64,
     pub modified: u64,
+    /// The worker process died with the job unfinished (`failed`, or `job_status`
+    /// "Failed", on a row whose status never reached done or failed).
+    pub crashed: bool,
 }
 
 impl Job {
     fn finished(&self) -> bool {
-        matches!(self.status, 3 | 4)
+        matches!(self.status, 3 | 4) || self.crashed
     }
 
     /// Why the fetch failed, or `None` when it did not.
     fn failure(&self) -> Option<String> {
         let msg = misp::one_line(&self.message, 120);
+        if self.crashed {
+            return Some(format!(
+                "the job died in MISP's worker at \"{msg}\" (MISP's worker log says why)"
+            ));
+        }
         if self.status == 3 || msg.starts_with("Could not fetch") || msg.starts_with("Job failed")
         {
             return Some(msg);
@@ -291,6 +299,9 @@ pub fn parse_jobs(v: &Value) -> Result<(Vec<Job>, usize), String> {
             feed,
             status,
             message: text("message").to_owned(),
+            crashed: !matches!(status, 3 | 4)
+                && (j.get("failed").and_then(misp::flag) == Some(true)
+                    || text("job_status") == "Failed"),
             created: time("date_created")?,
             modified: time("date_modified")?,
         });

@@ -36,6 +36,7 @@ fn job(id: u64, feed: Option<u64>, status: u64, message: &str, ago: u64, off: i6
         message: message.into(),
         created: local - 5,
         modified: local,
+        crashed: false,
     }
 }
 
@@ -106,6 +107,12 @@ fn keeps_only_feed_fetches_from_the_jobs_index() {
     let ids: Vec<(u64, Option<u64>)> = fetches.iter().map(|j| (j.id, j.feed)).collect();
     assert_eq!(ids, [(9, Some(3)), (7, None), (6, Some(2)), (5, Some(1))]);
     assert_eq!(fetches[0].status, 3);
+    // The worker's view is not the fetch's: a failed fetch's process completes.
+    assert!(!fetches[0].crashed);
+    let mut died = v.clone();
+    died[0]["Job"]["status"] = json!("0");
+    died[0]["Job"]["job_status"] = json!("Failed");
+    assert!(parse_jobs(&died).unwrap().0[0].crashed);
     assert_eq!(fetches[0].modified, local_time("2026-12-06 01:12:42").unwrap());
     let mut broken = v.clone();
     broken[0]["Job"]["date_modified"] = json!("yesterday");
@@ -132,6 +139,18 @@ fn a_failed_last_fetch_is_critical_and_named() {
     assert!(o.summary.ends_with("; 2 feeds judged, 1 failed"), "{}", o.summary);
     assert_eq!(o.metric("failed"), Some(1.0));
     assert_eq!(o.metric("age"), Some(120.0));
+    // A job whose worker died: its row never finishes, the worker says Failed.
+    let died = jobs(vec![Job {
+        crashed: true,
+        ..job(6, Some(3), 0, "Fetching 1 events.", 60, 0)
+    }]);
+    let o = judge(&feeds[..1], &died, at_now(), Some(0), &defaults());
+    assert_eq!(o.state, State::Critical);
+    assert!(
+        o.summary.contains("the job died in MISP's worker at \"Fetching 1 events.\""),
+        "{}",
+        o.summary
+    );
     // The scheduled task marks a failure in its message only.
     let old = jobs(vec![job(5, Some(3), 4, "Could not fetch feed.", 60, 0)]);
     let o = judge(&feeds[..1], &old, at_now(), Some(0), &defaults());
