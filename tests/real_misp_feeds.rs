@@ -157,6 +157,16 @@ fn php_offset(m: &RealMisp) -> String {
     out
 }
 
+/// The offset `minutes` west of `zone` (`+00:00` and 360 give `-06:00`).
+fn west_of(zone: &str, minutes: i64) -> String {
+    let sign = if zone.starts_with('-') { -1 } else { 1 };
+    let (h, m) = zone[1..].split_once(':').expect("±HH:MM");
+    let total = sign * (h.parse::<i64>().expect("hours") * 60 + m.parse::<i64>().expect("minutes"))
+        - minutes;
+    let s = if total < 0 { '-' } else { '+' };
+    format!("{s}{:02}:{:02}", total.abs() / 60, total.abs() % 60)
+}
+
 /// The fetch job a detail line of the check names (`..., job 12` or `..., job 12: why`).
 fn job_of(line: &str) -> Option<u64> {
     let rest = line.rsplit_once(", job ")?.1;
@@ -258,6 +268,11 @@ fn a_feed_fetched_by_misp_is_ok_then_critical_when_its_server_is_gone() {
     let unsure = m.http("feeds", &["--feed", &id]);
     unsure.expect(0, "MISP FEEDS OK");
     assert!(unsure.stdout.contains("unknown timezone"), "{unsure:#?}");
+    // Told a zone six hours west of PHP's, the fetch would lie in the future: no age.
+    let wrong = west_of(&zone, 6 * 60);
+    m.http("feeds", &["--feed", &id, "--misp-timezone", &wrong])
+        .expect(3, "MISP FEEDS UNKNOWN")
+        .says("ahead of this host's clock (is --misp-timezone or a clock wrong?)");
 
     server.stop();
     let bad = fetch(m, &id, &zone, job_id);

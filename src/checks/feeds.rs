@@ -50,7 +50,7 @@ pub struct Settings {
     /// The timezone MISP's PHP writes job times in (its date.timezone; PHP's default is
     /// UTC): UTC or an offset such as +01:00. Without it the age of a fetch is uncertain
     /// by a day, and a state that depends on it is UNKNOWN
-    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone, allow_hyphen_values = true)]
     pub misp_timezone: Option<i64>,
 }
 
@@ -513,11 +513,28 @@ fn fetch_finding(f: &Feed, jobs: &Jobs, now: u64, zone: Option<i64>, t: &Thresho
         format!("job {}, all feeds", job.id)
     };
     let pending = pending.unwrap_or_default();
-    let Some(age) = Age::of_local(job.modified, now, zone) else {
-        let why = format!(
-            "{label}: its last fetch ({which}) is dated {} in MISP's time, ahead of this host's clock: is --misp-timezone or a clock wrong?",
-            local_text(job.modified)
-        );
+    let age = Age::of_local(job.modified, now, zone);
+    let ago = age.map_or_else(
+        || {
+            format!(
+                "at {} in MISP's time, ahead of this host's clock (is --misp-timezone or a clock wrong?)",
+                local_text(job.modified)
+            )
+        },
+        |a| a.ago(job.modified, zone),
+    );
+    // A failure needs no age: it is CRITICAL whenever it happened.
+    if let Some(why) = job.failure() {
+        return Finding {
+            state: State::Critical,
+            problem: Some(format!("{label}: last fetch failed {ago}: {why}")),
+            detail: format!("{label}: fetch failed {ago}, {which}: {why}{pending}"),
+            age: age.and_then(|a| a.exact()),
+            failed: true,
+        };
+    }
+    let Some(age) = age else {
+        let why = format!("{label}: last fetched {ago}, {which}");
         return Finding {
             state: State::Unknown,
             problem: Some(why.clone()),
@@ -526,16 +543,6 @@ fn fetch_finding(f: &Feed, jobs: &Jobs, now: u64, zone: Option<i64>, t: &Thresho
             failed: false,
         };
     };
-    let ago = age.ago(job.modified, zone);
-    if let Some(why) = job.failure() {
-        return Finding {
-            state: State::Critical,
-            problem: Some(format!("{label}: last fetch failed {ago}: {why}")),
-            detail: format!("{label}: fetch failed {ago}, {which}: {why}{pending}"),
-            age: age.exact(),
-            failed: true,
-        };
-    }
     let detail = format!("{label}: fetched {ago}, {which}{pending}");
     match age.state(t) {
         Some(State::Ok) => Finding {

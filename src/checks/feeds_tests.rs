@@ -279,4 +279,9 @@ fn no_wrong_age_in_any_timezone() {
     let future = judge(&feeds, &j(0), at_now(), Some(-5 * 3600), &t);
     assert_eq!(future.state, State::Unknown);
     assert!(future.summary.contains("ahead of this host's clock"), "{}", future.summary);
+    // A failure told in the wrong zone is still a failure.
+    let failed = jobs(vec![job(1, Some(3), 3, "Job failed.", 0, 3 * 3600)]);
+    let o = judge(&feeds, &failed, at_now(), Some(-5 * 3600), &t);
+    assert_eq!(o.state, State::Critical);
+    assert!(o.summary.contains("last fetch failed at "), "{}", o.summary);
 }
