@@ -251,6 +251,14 @@ fn install_script_creates_working_links_scripts_and_docs() {
     let key = m.path("key");
     let ca = m.path("ca.pem");
     let state = m.path("heal.json");
+    // An enabled feed fetched an hour ago, for `feeds`.
+    let osint = m.sim.add_feed("osint", true, false, None);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    m.sim
+        .add_fetch(misp_sim::Fetch::new(Some(osint), 4, now - 3600));
     for &check in check_misp::CheckName::NAMES {
         let link = dir.join(format!("check_misp_{check}"));
         let meta =
