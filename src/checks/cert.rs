@@ -14,7 +14,7 @@
 
 use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::x509::{date, CertFacts};
 use crate::http::{self, Client};
