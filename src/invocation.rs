@@ -51,8 +51,6 @@ pub struct Defaults {
 #[derive(Clone, Debug)]
 pub struct ThresholdDefaults {
     pub unit: RangeUnit,
-    /// A plain number is a minimum (`-w 30`: alert below 30) rather than a maximum.
-    pub plain_is_minimum: bool,
     pub warn: Option<Range>,
     pub crit: Option<Range>,
 }
@@ -65,7 +63,6 @@ impl Defaults {
             timeout: Duration::from_secs(10),
             thresholds: Some(ThresholdDefaults {
                 unit,
-                plain_is_minimum: false,
                 warn: None,
                 crit: None,
             }),
@@ -93,14 +90,6 @@ impl Defaults {
     pub fn crit(mut self, r: Range) -> Self {
         if let Some(t) = &mut self.thresholds {
             t.crit = Some(r);
-        }
-        self
-    }
-
-    /// `-w 30` means "fewer than 30", as check_curl's `-C 30,7` does for days left.
-    pub fn plain_is_minimum(mut self) -> Self {
-        if let Some(t) = &mut self.thresholds {
-            t.plain_is_minimum = true;
         }
         self
     }

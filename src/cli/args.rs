@@ -4,6 +4,7 @@ use crate::checks::CheckArgs;
 use crate::invocation::parse_duration;
 use crate::outcome::State;
 use crate::output::OutputMode;
+use crate::range::RawRange;
 use clap::{Args, Parser};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -61,18 +62,20 @@ pub struct CommonArgs {
         long,
         global = true,
         value_name = "RANGE",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = RawRange::parse_arg
     )]
-    pub warning: Option<String>,
+    pub warning: Option<RawRange>,
     /// Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)
     #[arg(
         short = 'c',
         long,
         global = true,
         value_name = "RANGE",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = RawRange::parse_arg
     )]
-    pub critical: Option<String>,
+    pub critical: Option<RawRange>,
     /// Output mode
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputMode::Nagios, value_name = "MODE")]
     pub output: OutputMode,

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::http::{BaseUrl, Family, Network, ProxyEnv};
 use crate::invocation::{Defaults, Options, ThresholdDefaults};
 use crate::outcome::Thresholds;
-use crate::range::Range;
+use crate::range::{Range, RawRange};
 use crate::secret::ApiKey;
 use clap::{Parser, ValueEnum};
 use std::ffi::OsString;
@@ -91,15 +91,11 @@ pub fn build(check: CheckName, d: &Defaults, c: &CommonArgs, env: &Env) -> Resul
 }
 
 fn thresholds(t: &ThresholdDefaults, c: &CommonArgs) -> Result<Thresholds, Error> {
-    let range = |opt: &Option<String>, which: &str| -> Result<Option<Range>, Error> {
-        opt.as_deref()
-            .map(|s| {
-                let s = if t.plain_is_minimum {
-                    min_days(s)
-                } else {
-                    s.to_owned()
-                };
-                Range::parse(&s, t.unit).map_err(|e| Error::Usage(format!("{which}: {e}")))
+    let range = |opt: &Option<RawRange>, which: &str| -> Result<Option<Range>, Error> {
+        opt.as_ref()
+            .map(|r| {
+                r.resolve(t.unit)
+                    .map_err(|e| Error::Usage(format!("{which}: {e}")))
             })
             .transpose()
     };
@@ -108,17 +104,6 @@ fn thresholds(t: &ThresholdDefaults, c: &CommonArgs) -> Result<Thresholds, Error
         crit: range(&c.critical, "--critical")?,
     };
     Ok(given.or_defaults(t.warn.clone(), t.crit.clone()))
-}
-
-/// check_curl's `-C 30,7` takes the minimum days left; a plain number given to `cert`
-/// means the same (`-w 30`: fewer than 30 days left), not the range "more than 30" that
-/// would never make sense for an expiry. Full ranges (`30:`, `@0:7`) keep their meaning.
-fn min_days(s: &str) -> String {
-    if s.trim().parse::<f64>().is_ok() {
-        format!("{}:", s.trim())
-    } else {
-        s.to_owned()
-    }
 }
 
 /// `-I`, `-4`/`-6` and the proxy for `base`.

@@ -618,7 +618,7 @@ pub fn build(name: &str, key: &str) -> Case {
         "bad_range" => {
             let m = misp(key);
             let a = workers(&m, &m.sim.http_url(), &["-w", "abc"]);
-            let cause = "--warning: invalid range 'abc': 'abc' is not a number";
+            let cause = "invalid value 'abc' for '--warning <RANGE>': 'abc' is neither a number nor a duration like 500ms; a range is [@][START:][END]";
             Case::new(m, a, 3, UNKNOWN, cause.into())
         }
         "bad_duration" => {
