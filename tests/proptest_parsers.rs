@@ -599,7 +599,7 @@ proptest! {
     ) {
         let mut argv: Vec<std::ffi::OsString> = vec![argv0.into()];
         argv.extend(args.into_iter().map(Into::into));
-        if let Err(check_misp::cli::NotRun::Bad { message, .. }) = check_misp::checks::parse(argv) {
+        if let Err(check_misp::cli::NotRun::Bad { message, .. }) = check_misp::cli::parse(argv) {
             prop_assert!(!message.contains('\n'), "{:?}", message);
         }
     }

@@ -14,7 +14,7 @@
 
 use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::x509::{date, CertFacts};
 use crate::http::{self, Client};
@@ -35,8 +35,7 @@ impl Check for Settings {
 
     /// Days left, check_curl's defaults; no key, since the handshake is all it reads.
     fn defaults(&self) -> Defaults {
-        Defaults::new(RangeUnit::Count)
-            .plain_is_minimum()
+        Defaults::new(RangeUnit::Days)
             .warn(Range::below(30.0))
             .crit(Range::below(7.0))
             .keyless()

@@ -6,9 +6,10 @@
 //! the modules, ...), so the check's default timeout is 30s.
 
 use std::fmt::Write as _;
-use super::{plural, secs, Check, Context};
+use super::words::{plural, secs};
+use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp::{self, flag, number};

@@ -7,7 +7,7 @@
 
 use super::{workers, Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::{parse_duration, Defaults};
+use crate::invocation::{parse_duration, Defaults};
 use crate::error::{Error, Phase};
 use crate::http::{Client, Kind};
 use crate::misp::workers::{MinWorkers, QueueRules, WorkerTable};
@@ -118,8 +118,8 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
         Ok(Claim::CoolingDown { ago }) => {
             let why = format!(
                 "restart skipped: the last restart was {} ago, within the {} cooldown",
-                super::human(ago),
-                super::human(settings.cooldown)
+                super::words::human(ago),
+                super::words::human(settings.cooldown)
             );
             return Ok(not_restarted(&before, t, &why));
         }
@@ -384,10 +384,10 @@ pub fn prior(
         )));
     };
     let recorded = UNIX_EPOCH.checked_add(Duration::from_secs(state.last_restart));
-    let Some(recorded) = recorded.filter(|t| super::in_future(*t, now).is_none()) else {
+    let Some(recorded) = recorded.filter(|t| super::words::in_future(*t, now).is_none()) else {
         return Prior::Clear(Some(format!(
             "state file {shown} records a restart in the future ({}): ignored",
-            recorded.map_or_else(|| format!("Unix time {}", state.last_restart), super::utc)
+            recorded.map_or_else(|| format!("Unix time {}", state.last_restart), super::words::utc)
         )));
     };
     // Ahead by no more than the skew allowed between hosts: just now.

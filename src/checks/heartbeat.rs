@@ -1,9 +1,10 @@
 //! `heartbeat`: MISP's unauthenticated liveness endpoint (`/users/heartbeat`, MISP 2.4.194
 //! and later), timed against `-w`/`-c`.
 
-use super::{secs, Check, Context};
+use super::words::secs;
+use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Kind, Response};
 use crate::misp;

@@ -1,7 +1,8 @@
 //! `login`: the login page as a browser fetches it (no key), as OpenNMS's HttpsMonitor does.
 
-use super::{plural, secs, Check, Context};
-use crate::cli::Defaults;
+use super::words::{plural, secs};
+use super::{Check, Context};
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Kind, Response};
 use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};

@@ -1,8 +1,9 @@
 //! `workers`: background workers per queue, judged from the worker entries.
 
-use super::{heal, plural, Check, Context};
+use super::words::plural;
+use super::{heal, Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp;
