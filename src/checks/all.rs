@@ -124,6 +124,10 @@ pub fn plan(settings: Settings, c: &CommonArgs, env: &Env) -> Result<Invocation,
         output_file: c.output_file.clone(),
         ca_cert: c.ca_cert.clone(),
         insecure: c.insecure,
+        identity: first_online.and_then(|s| s.opts.identity.clone()),
+        headers: first_online
+            .map(|s| s.opts.headers.clone())
+            .unwrap_or_default(),
         verbose: c.verbose,
     };
     Ok(Invocation {

@@ -236,7 +236,9 @@ pub fn client(opts: &Options, deadline: Instant) -> Result<Client, Error> {
     };
     Ok(
         Client::new(base, opts.key.clone(), tls, deadline, opts.timeout)
-            .with_network(opts.network.clone()),
+            .with_network(opts.network.clone())
+            .with_identity(opts.identity.clone())
+            .with_headers(opts.headers.clone()),
     )
 }
 
