@@ -62,6 +62,9 @@ pub struct Response {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub timings: Timings,
+    /// The URL's path prefix the request went under (`/misp` for `https://host/misp`), so
+    /// a message names the path that was really asked for.
+    pub prefix: String,
 }
 
 impl Response {
@@ -441,6 +444,7 @@ impl Client {
                 firstbyte,
                 total: start.elapsed(),
             },
+            prefix: self.base.prefix.clone(),
         })
     }
 }
