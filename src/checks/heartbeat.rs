@@ -180,6 +180,11 @@ mod tests {
                 .summary
                 .starts_with("heartbeat not supported by this MISP version"));
         }
+        // Where the login page is not MISP's either, the URL's path is wrong.
+        let elsewhere = resp(302, Some("https://misp/users/login"), "");
+        let o = judge(&elsewhere, Some(&elsewhere), &t, Duration::from_secs(10)).unwrap();
+        assert_eq!(o.state, State::Critical);
+        assert!(o.summary.starts_with("no MISP under the URL's path /"));
         // A redirect elsewhere is not an old MISP: it is named as any redirect is.
         let r = resp(302, Some("https://sso.example.org/"), "");
         assert!(matches!(

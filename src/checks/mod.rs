@@ -15,6 +15,7 @@ use clap::Parser;
 use hyper::Method;
 use std::cell::OnceCell;
 use std::ffi::OsString;
+use std::fmt::Write;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -236,10 +237,11 @@ pub async fn whole_misp_failing(client: &Client, e: Error) -> Error {
     if status >= 500 && path != login {
         if let Ok(page) = client.send(Method::GET, LOGIN_PAGE, Kind::Page).await {
             if page.status >= 500 {
-                detail.push_str(&format!(
+                let _ = write!(
+                    detail,
                     "; its login page answers {} too, so MISP fails as a whole: its app/tmp/logs/error.log, or for a PHP fatal error the web server's error log, says why",
                     page.status
-                ));
+                );
             }
         }
     }

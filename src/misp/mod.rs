@@ -152,7 +152,7 @@ pub fn check_status(resp: &Response, method: &str, path: &str) -> Result<(), Err
             " with an empty body".to_owned()
         }
         (_, None) if looks_like_html(resp) => match html_title(&resp.body) {
-            Some(title) => format!(" (an HTML page titled \"{title}\")"),
+            Some(title) => format!(" (an HTML error page titled \"{title}\")"),
             None => " (an HTML error page)".to_owned(),
         },
         (_, None) => String::new(),

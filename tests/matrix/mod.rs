@@ -376,7 +376,7 @@ pub fn build(name: &str, key: &str) -> Case {
             let m = misp(key);
             fault(&m, misp_sim::html_500());
             let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = "MISP answered 500 for GET /servers/getWorkers (an HTML error page)".into();
+            let cause = "MISP answered 500 for GET /servers/getWorkers (an HTML error page titled \"Error - MISP\")".into();
             Case::new(m, a, 2, CRIT, cause)
         }
         "login_page_instead_of_json" => {
