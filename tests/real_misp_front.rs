@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 struct Front {
     dir: PathBuf,
     tls_port: u16,
+    /// The same front speaking TLS 1.2 only, where the refusal comes inside the handshake.
+    tls12_port: u16,
     header_port: u16,
 }
 
@@ -83,7 +85,7 @@ impl Front {
             cat client.crt client.key > client-with-key.pem
             chmod 644 *",
         );
-        let (tls_port, header_port) = (free_port(), free_port());
+        let (tls_port, tls12_port, header_port) = (free_port(), free_port(), free_port());
         let backend = misp_http.trim_end_matches('/');
         let d = dir.display();
         let conf = format!(
@@ -105,6 +107,7 @@ Include mods-available/proxy.load
 Include mods-available/proxy_http.load
 SSLSessionCache shmcb:{d}/ssl_scache(512000)
 Listen 127.0.0.1:{tls_port}
+Listen 127.0.0.1:{tls12_port}
 Listen 127.0.0.1:{header_port}
 <VirtualHost 127.0.0.1:{tls_port}>
     SSLEngine On
@@ -113,6 +116,15 @@ Listen 127.0.0.1:{header_port}
     SSLCACertificateFile {d}/ca.crt
     SSLVerifyClient require
     SSLVerifyDepth 2
+    ProxyPass / {backend}/
+</VirtualHost>
+<VirtualHost 127.0.0.1:{tls12_port}>
+    SSLEngine On
+    SSLProtocol -all +TLSv1.2
+    SSLCertificateFile {d}/server.crt
+    SSLCertificateKeyFile {d}/server.key
+    SSLCACertificateFile {d}/ca.crt
+    SSLVerifyClient require
     ProxyPass / {backend}/
 </VirtualHost>
 <VirtualHost 127.0.0.1:{header_port}>
@@ -127,6 +139,7 @@ Listen 127.0.0.1:{header_port}
         let front = Front {
             dir,
             tls_port,
+            tls12_port,
             header_port,
         };
         front.apache("start");
@@ -207,8 +220,29 @@ fn a_front_requiring_a_client_certificate_is_checked_with_one_and_named_without(
     run(with(&["login", "-J", &both])).expect(0, "MISP LOGIN OK");
     run(with(&["login", "-J", &cert, "-K", &client_key])).expect(0, "MISP LOGIN OK");
 
-    // A certificate from a CA the front does not trust is named as refused.
+    // TLS 1.2 refuses inside the handshake; the sentence is the same.
+    let tls12 = format!("https://127.0.0.1:{}", front.tls12_port);
+    m.run(&["heartbeat", "-u", &tls12, "--ca-cert", &ca])
+        .expect(2, "MISP HEARTBEAT CRITICAL - TLS with 127.0.0.1 failed: the server requires a client certificate and none was given");
+    m.run(&["heartbeat", "-u", &tls12, "--ca-cert", &ca, "-J", &both])
+        .expect(0, "MISP HEARTBEAT OK");
+
     let stranger = (front.path("stranger.crt"), front.path("stranger.key"));
+    m.run(&[
+        "heartbeat",
+        "-u",
+        &tls12,
+        "--ca-cert",
+        &ca,
+        "-J",
+        &stranger.0,
+        "-K",
+        &stranger.1,
+    ])
+    .expect(2, "MISP HEARTBEAT CRITICAL")
+    .says("stranger.crt: the server does not trust the CA that issued it");
+
+    // A certificate from a CA the front does not trust is named as refused.
     run(with(&[
         "heartbeat",
         "--client-cert",
@@ -218,7 +252,7 @@ fn a_front_requiring_a_client_certificate_is_checked_with_one_and_named_without(
     ]))
     .expect(2, "MISP HEARTBEAT CRITICAL")
     .says("did not accept the client certificate from --client-cert")
-    .says("stranger.crt");
+    .says("stranger.crt: the server does not trust the CA that issued it");
 }
 
 #[test]
@@ -317,6 +351,12 @@ fn a_front_requiring_a_header_gets_it_and_verbose_output_names_it_only() {
         3,
         "MISP WORKERS UNKNOWN - --header X-Front-Token: the value holds the API key",
     );
+    // Also for a check that sends no key itself.
+    m.run(&["heartbeat", "-u", &url, "-k", &key, "--header", &leak])
+        .expect(
+            3,
+            "MISP HEARTBEAT UNKNOWN - --header X-Front-Token: the value holds the API key",
+        );
     m.run(&["workers", "-u", &url, "-k", &key, "--header", "no colon"])
         .expect(3, "MISP WORKERS UNKNOWN - --header takes 'Name: value'");
 }

@@ -53,6 +53,13 @@ fn verbose_output_shows_the_request_that_failed() {
         .says(&format!(
             "GET {url}/servers/getWorkers -> failed: connection refused"
         ));
+    // A failed handshake: MISP's own certificate, not trusted without --ca-cert.
+    m.run(&["workers", "-u", &m.https, "-k", &key, "-v"])
+        .expect(2, "MISP WORKERS CRITICAL - TLS with 127.0.0.1 failed")
+        .says(&format!(
+            "GET {}/servers/getWorkers -> failed: connected to 127.0.0.1:",
+            m.https
+        ));
 }
 
 /// Appends `text` to a file of MISP's and puts the original back afterwards.

@@ -162,7 +162,13 @@ pub fn build(check: CheckName, d: &Defaults, c: &CommonArgs, env: &Env) -> Resul
     let (identity, headers) = match &base {
         Some(_) => (
             identity(c)?,
-            extra_headers(&c.header, key.as_ref(), &c.key)?,
+            // A check that sends no key still must not send it in a header: the key it
+            // would use is looked up for the comparison only.
+            extra_headers(
+                &c.header,
+                key.clone().or_else(|| load_key(c, env).ok()).as_ref(),
+                &c.key,
+            )?,
         ),
         None => (None, Vec::new()),
     };
@@ -297,10 +303,10 @@ fn extra_headers(
     let mut out = Vec::new();
     for h in given {
         let Some((name, value)) = h.split_once(':') else {
-            return Err(Error::Usage(format!(
-                "--header takes 'Name: value', with a colon after the name: '{}'",
-                crate::misp::one_line(h.split_whitespace().next().unwrap_or(""), 40)
-            )));
+            // Not echoed: what was given may be a bare token.
+            return Err(Error::Usage(
+                "--header takes 'Name: value', with a colon after the name".into(),
+            ));
         };
         let name = name.trim();
         let value = value.trim();

@@ -117,18 +117,54 @@ impl Offer {
     }
 
     /// The sentence for a failed connection on which the server asked for a certificate,
-    /// or `None` when it did not ask (the failure has another cause).
-    pub(crate) fn refusal(&self, failure: &str) -> Option<String> {
+    /// or `None` when it did not ask (the failure has another cause). `alert` is the TLS
+    /// alert the server ended with, as rustls names it (`UnknownCA`), if known.
+    pub(crate) fn refusal(&self, alert: Option<&str>) -> Option<String> {
         if !self.asked.load(Ordering::Relaxed) {
             return None;
         }
         Some(match &self.identity {
             None => "the server requires a client certificate and none was given: use --client-cert FILE and --client-key FILE".into(),
             Some(id) => format!(
-                "the server did not accept the client certificate from --client-cert {} ({failure})",
-                id.cert_path.display()
+                "the server did not accept the client certificate from --client-cert {}{}",
+                id.cert_path.display(),
+                alert.map_or(String::new(), |a| format!(": {}", alert_meaning(a)))
             ),
         })
+    }
+}
+
+/// What a TLS alert says about the client certificate the server was given.
+fn alert_meaning(alert: &str) -> String {
+    match alert {
+        "UnknownCA" => {
+            "the server does not trust the CA that issued it (alert 'unknown CA')".into()
+        }
+        "CertificateExpired" => "the server finds it expired (alert 'certificate expired')".into(),
+        "CertificateRevoked" => "the server finds it revoked (alert 'certificate revoked')".into(),
+        "BadCertificate" | "UnsupportedCertificate" | "CertificateUnknown" => {
+            format!("the server finds it unusable (alert '{alert}')")
+        }
+        "AccessDenied" => {
+            "the server denies this certificate access (alert 'access denied')".into()
+        }
+        other => format!("the server ended the connection with the TLS alert '{other}'"),
+    }
+}
+
+/// The TLS alert in a failure's text (`... received fatal alert: UnknownCA`), if any.
+pub(crate) fn alert_in(failure: &str) -> Option<&str> {
+    failure
+        .rsplit_once("alert: ")
+        .map(|(_, a)| a.trim())
+        .filter(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// The TLS alert a failed handshake ended with, as rustls names it.
+pub(crate) fn alert_of(e: &std::io::Error) -> Option<String> {
+    match e.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::AlertReceived(a) => Some(format!("{a:?}")),
+        _ => None,
     }
 }
 

@@ -294,12 +294,11 @@ impl Client {
         let stream = timeout_at(self.deadline, connector.connect(name, stream))
             .await
             .map_err(|_| self.timeout(Phase::TlsHandshake))?
-            .map_err(|e| {
-                let reason = tls::tls_reason(&e);
-                Error::Tls {
-                    reason: offer.refusal(&reason).unwrap_or(reason),
-                    host,
-                }
+            .map_err(|e| Error::Tls {
+                reason: offer
+                    .refusal(identity::alert_of(&e).as_deref())
+                    .unwrap_or_else(|| tls::tls_reason(&e)),
+                host,
             })?;
         Ok((stream, offer))
     }
@@ -308,7 +307,7 @@ impl Client {
     /// certificate's refusal (missing, or not trusted by the server), said as such.
     fn refused_identity(&self, e: Error, offer: &identity::Offer) -> Error {
         match e {
-            Error::Transport(failure) => match offer.refusal(&failure) {
+            Error::Transport(failure) => match offer.refusal(identity::alert_in(&failure)) {
                 Some(reason) => Error::Tls {
                     host: self.base.host.clone(),
                     reason,
