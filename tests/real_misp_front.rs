@@ -339,11 +339,11 @@ fn a_front_requiring_a_header_gets_it_and_verbose_output_names_it_only() {
         "-k",
         &key,
         "--header",
-        "authorization: x",
+        "AuThorization: x",
     ])
     .expect(
         3,
-        "MISP WORKERS UNKNOWN - --header cannot set authorization",
+        "MISP WORKERS UNKNOWN - --header cannot set AuThorization",
     );
     let leak = format!("X-Front-Token: {}", m.key);
     let r = m.run(&["workers", "-u", &url, "-k", &key, "--header", &leak]);

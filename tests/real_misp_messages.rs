@@ -96,6 +96,8 @@ fn misp_failing_as_a_whole_with_empty_500s_names_its_logs() {
             "MISP WORKERS CRITICAL - MISP answered 500 for GET /servers/getWorkers with an empty body; its login page answers 500 too, so MISP fails as a whole: its app/tmp/logs/error.log",
         );
         assert!(!r.stdout.contains("HTML"), "{r:#?}");
+        m.run(&["login", "-u", &m.http])
+            .expect(2, "MISP LOGIN CRITICAL - login page answered 500, expected 200-202,299; MISP itself fails: its app/tmp/logs/error.log");
     }
     let until = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while m.run(&["workers", "-u", &m.http, "-k", &key]).code != 0 {
