@@ -213,7 +213,13 @@ fn a_front_requiring_a_client_certificate_is_checked_with_one_and_named_without(
         client_key.as_str(),
     ];
     run(with(&[&["heartbeat"][..], &id].concat())).expect(0, "MISP HEARTBEAT OK");
-    run(with(&[&["workers", "-k", key.as_str()][..], &id].concat())).expect(0, "MISP WORKERS OK");
+    run(with(
+        &[&["workers", "-k", key.as_str(), "-v"][..], &id].concat(),
+    ))
+    .expect(0, "MISP WORKERS OK")
+    .says(&format!(
+        "/servers/getWorkers with client certificate {cert} -> 200"
+    ));
     run(with(&[&["cert"][..], &id].concat())).expect(0, "MISP CERT OK");
     // check_curl's -J/-K, and the key in the certificate file.
     let both = front.path("client-with-key.pem");

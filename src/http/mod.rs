@@ -197,7 +197,13 @@ impl Client {
             let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
             format!(" with header {}", names.join(", "))
         };
-        let line = format!("{method} {}{via}{extra}", self.base.url_of(path));
+        let cert = match &self.identity {
+            Some(id) if self.base.https => {
+                format!(" with client certificate {}", id.cert_path.display())
+            }
+            _ => String::new(),
+        };
+        let line = format!("{method} {}{via}{extra}{cert}", self.base.url_of(path));
         let mut peer = None;
         let result = self.send_inner(method, path, kind, &mut peer).await;
         let connected = peer.map_or(String::new(), |p| format!("connected to {p}; "));
