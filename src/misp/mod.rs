@@ -291,6 +291,48 @@ mod tests {
         assert_eq!(flag(&json!("N/A")), None);
     }
 
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str, prefix: &str) -> Response {
+        let mut map = hyper::HeaderMap::new();
+        for (n, v) in headers {
+            map.insert(
+                hyper::header::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                hyper::header::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        Response {
+            status,
+            headers: map,
+            body: body.to_owned().into(),
+            timings: crate::http::Timings::default(),
+            prefix: prefix.into(),
+        }
+    }
+
+    #[test]
+    fn status_messages_name_the_path_asked_and_what_the_page_says() {
+        let html = [("content-type", "text/html; charset=UTF-8")];
+        let empty = answer(500, &html, "", "/misp");
+        assert_eq!(
+            check_status(&empty, "GET", "/servers/getWorkers")
+                .unwrap_err()
+                .to_string(),
+            "MISP answered 500 for GET /misp/servers/getWorkers with an empty body"
+        );
+        let page = "<html><head><TITLE>Down\nfor upgrade</TITLE></head></html>";
+        let maintenance = answer(503, &[html[0], ("retry-after", "120")], page, "");
+        assert_eq!(
+            check_status(&maintenance, "GET", "/users/heartbeat")
+                .unwrap_err()
+                .to_string(),
+            "MISP answered 503 for GET /users/heartbeat (an HTML error page titled \"Down for upgrade\"); it asks to retry after 120s"
+        );
+        let untitled = answer(502, &html, "<html><body>Bad gateway</body></html>", "");
+        assert!(check_status(&untitled, "GET", "/x")
+            .unwrap_err()
+            .to_string()
+            .ends_with("(an HTML error page)"));
+    }
+
     #[test]
     fn one_line_strips_controls_and_caps() {
         assert_eq!(one_line("a\nb\tc", 10), "a b c");
