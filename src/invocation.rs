@@ -1,7 +1,7 @@
 //! The contract between the command line and the checks: what a check runs with (the
 //! common options, validated) and what a check states about itself ([`Defaults`]).
 
-use crate::http::{BaseUrl, Network};
+use crate::http::{BaseUrl, ClientIdentity, Network};
 use crate::outcome::{State, Thresholds};
 use crate::output::OutputMode;
 use crate::range::{Range, RangeUnit};
@@ -28,6 +28,10 @@ pub struct Options {
     pub output_file: Option<PathBuf>,
     pub ca_cert: Option<PathBuf>,
     pub insecure: bool,
+    /// `--client-cert`/`--client-key`, read and matched.
+    pub identity: Option<ClientIdentity>,
+    /// `--header`, validated: never Authorization, never the key.
+    pub headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
     /// How to connect: `-I`, `-4`/`-6`, the proxy.
     pub network: Network,
     pub verbose: u8,

@@ -529,6 +529,7 @@ proptest! {
             headers,
             body: bytes::Bytes::from(body),
             timings: Default::default(),
+            prefix: String::new(),
         };
         match misp::json(&resp, "GET", "/servers/getWorkers") {
             Ok(_) => prop_assert!((200..300).contains(&status)),

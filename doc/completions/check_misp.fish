@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_check_misp_global_optspecs
-    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= output-file= ca-cert= insecure I/address= 4/ipv4 6/ipv6 proxy= noproxy= v/verbose h/help V/version
+    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= output-file= ca-cert= insecure J/client-cert= K/client-key= header= I/address= 4/ipv4 6/ipv6 proxy= noproxy= v/verbose h/help V/version
 end
 
 function __fish_check_misp_needs_command
@@ -44,6 +44,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_needs_command" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_needs_command" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_needs_command" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_needs_command" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_needs_command" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -89,6 +92,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -120,6 +126,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -150,6 +159,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -184,6 +196,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -219,6 +234,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -249,6 +267,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -280,6 +301,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -312,6 +336,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -350,6 +377,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -381,6 +411,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -410,6 +443,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -439,6 +475,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -468,6 +507,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -512,6 +554,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r

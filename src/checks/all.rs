@@ -144,25 +144,30 @@ fn pairs(subs: &[Invocation]) -> Vec<Pair> {
 /// fails both, each with the same message.
 async fn shared(subs: &[Invocation], pair: Pair, deadline: Instant) -> Vec<(usize, Outcome)> {
     let (a, b) = (&subs[pair.first], &subs[pair.second]);
-    let judged = match super::client(&a.opts, deadline) {
-        Ok(client) => judge_both(a, b, &client).await.map(|both| {
-            both.map(|(mut first, second)| {
-                super::add_verbose_details(&a.opts, &client, &mut first);
-                (first, second)
-            })
-        }),
-        Err(e) => Err(e),
+    let client = match super::client(&a.opts, deadline) {
+        Ok(client) => client,
+        Err(e) => {
+            return vec![
+                (pair.first, super::failed(a, &e)),
+                (pair.second, super::failed(b, &e)),
+            ]
+        }
     };
-    match judged {
-        Ok(Some((first, second))) => vec![(pair.first, first), (pair.second, second)],
+    match judge_both(a, b, &client).await {
+        Ok(Some((mut first, second))) => {
+            super::add_verbose_details(&a.opts, &client, &mut first);
+            vec![(pair.first, first), (pair.second, second)]
+        }
         Ok(None) => vec![
             (pair.first, alone(a, deadline).await),
             (pair.second, alone(b, deadline).await),
         ],
-        Err(e) => vec![
-            (pair.first, super::failed(a, &e)),
-            (pair.second, super::failed(b, &e)),
-        ],
+        Err(e) => {
+            let e = super::whole_misp_failing(&client, e).await;
+            let mut first = super::failed(a, &e);
+            super::add_verbose_details(&a.opts, &client, &mut first);
+            vec![(pair.first, first), (pair.second, super::failed(b, &e))]
+        }
     }
 }
 

@@ -65,7 +65,8 @@ async fn run(
                 client.deadline(),
                 timeout,
             )
-            .with_network(client.network().clone());
+            .with_network(client.network().clone())
+            .with_identity(client.identity().cloned());
             // Whatever stops the inspection (a server that does not speak TLS at all) is
             // better described by the first failure.
             match inspector.peer_certificates().await {

@@ -115,9 +115,15 @@ pub fn judge(
                 expected.join(",")
             ),
             _ => format!(
-                "login page answered {}, expected {}",
+                "login page answered {}, expected {}{}",
                 resp.status,
-                expected.join(",")
+                expected.join(","),
+                if resp.status >= 500 {
+                    // The login page needs nothing but MISP's PHP and its configuration.
+                    "; MISP itself fails: its app/tmp/logs/error.log, or for a PHP fatal error the web server's error log, says why"
+                } else {
+                    ""
+                }
             ),
         }
     } else if !text_found {

@@ -7,10 +7,12 @@
 
 use crate::check_name::{for_each_check, CheckName};
 use crate::error::Error;
-use crate::http::{self, Client};
+use crate::http::{self, Client, Kind};
 use crate::invocation::{Defaults, Options};
 use crate::outcome::{Outcome, Thresholds};
+use hyper::Method;
 use std::cell::OnceCell;
+use std::fmt::Write;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -149,12 +151,53 @@ impl<'a> Context<'a> {
 /// Runs the invocation's check, finishing by `deadline`.
 pub async fn run(inv: &Invocation, deadline: Instant) -> Result<Outcome, Error> {
     let cx = Context::new(inv, deadline);
-    let mut outcome = inv.check.run(&cx).await?;
-    if let Some(client) = cx.client.get() {
-        add_verbose_details(&inv.opts, client, &mut outcome);
-    }
+    let result = inv.check.run(&cx).await;
+    let Some(client) = cx.client.get() else {
+        return result;
+    };
+    // A failed check keeps its request lines for -v: they show what failed where.
+    let mut outcome = match result {
+        Ok(outcome) => outcome,
+        Err(e) => failed(inv, &whole_misp_failing(client, e).await),
+    };
+    add_verbose_details(&inv.opts, client, &mut outcome);
     Ok(outcome)
 }
+
+/// A 5xx that MISP's login page answers too is MISP failing as a whole (a PHP or
+/// configuration error), not this one request: said so, with where MISP logs why.
+pub async fn whole_misp_failing(client: &Client, e: Error) -> Error {
+    let Error::Status {
+        status,
+        method,
+        path,
+        mut detail,
+    } = e
+    else {
+        return e;
+    };
+    let login = format!("{}{LOGIN_PAGE}", client.base().prefix());
+    if status >= 500 && path != login {
+        if let Ok(page) = client.send(Method::GET, LOGIN_PAGE, Kind::Page).await {
+            if page.status >= 500 {
+                let _ = write!(
+                    detail,
+                    "; its login page answers {} too, so MISP fails as a whole: its app/tmp/logs/error.log, or for a PHP fatal error the web server's error log, says why",
+                    page.status
+                );
+            }
+        }
+    }
+    Error::Status {
+        status,
+        method,
+        path,
+        detail,
+    }
+}
+
+/// MISP's public login page, which answers whenever MISP's PHP runs at all.
+pub const LOGIN_PAGE: &str = "/users/login";
 
 /// With `-v`: one line per request made, and a warning when the key went over plain HTTP.
 pub fn add_verbose_details(opts: &Options, client: &Client, outcome: &mut Outcome) {
@@ -179,7 +222,9 @@ pub fn client(opts: &Options, deadline: Instant) -> Result<Client, Error> {
     };
     Ok(
         Client::new(base, opts.key.clone(), tls, deadline, opts.timeout)
-            .with_network(opts.network.clone()),
+            .with_network(opts.network.clone())
+            .with_identity(opts.identity.clone())
+            .with_headers(opts.headers.clone()),
     )
 }
 

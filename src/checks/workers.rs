@@ -88,9 +88,13 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
     let s = table.summary();
     let mut state = t.evaluate(as_value(s.dead));
     let mut problems = Vec::new();
-    if table.supervisord_status == Some(false) {
+    // MISP lists no worker at all when it cannot talk to supervisord, whether they run or
+    // not (a wrong supervisor_password leaves all of them running): counting them alive or
+    // dead would be a guess.
+    let blind = table.supervisord_status == Some(false);
+    if blind {
         state = State::Critical;
-        problems.push("supervisord is down or MISP cannot reach it".to_owned());
+        problems.push("supervisord is down or MISP cannot reach it (a wrong SimpleBackgroundJobs.supervisor_password, user, host or port looks the same; MISP's app/tmp/logs/error.log says which): MISP cannot see its workers, so whether they run is unknown".to_owned());
     }
     if table.unlisted() {
         state = State::Critical;
@@ -99,7 +103,7 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
                 .to_owned(),
         );
     }
-    if !s.queues_down.is_empty() {
+    if !s.queues_down.is_empty() && !blind {
         state = State::Critical;
         problems.push(format!("no live worker in {}", s.queues_down.join(", ")));
     }
@@ -124,13 +128,17 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
     for (queue, alive, min) in &s.short {
         problems.push(format!("{queue}: {alive} of {}", plural(*min, "worker")));
     }
-    let counts = format!(
-        "{} alive, {} dead in {}, {} queued",
-        plural(s.alive, "worker"),
-        s.dead,
-        plural(table.queues.len() as u64, "queue"),
-        plural(s.jobs, "job")
-    );
+    let counts = if blind {
+        format!("{} queued", plural(s.jobs, "job"))
+    } else {
+        format!(
+            "{} alive, {} dead in {}, {} queued",
+            plural(s.alive, "worker"),
+            s.dead,
+            plural(table.queues.len() as u64, "queue"),
+            plural(s.jobs, "job")
+        )
+    };
     let summary = if problems.is_empty() {
         counts
     } else {
@@ -145,6 +153,9 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
                 .job_count
                 .map(|j| format!(", {}", plural(j, "job")))
                 .unwrap_or_default();
+            if blind {
+                return format!("{}: workers not visible to MISP{jobs}", q.name);
+            }
             let down = if q.is_down() { " - no live worker" } else { "" };
             let wrong = match q.wrong_user() {
                 0 => String::new(),

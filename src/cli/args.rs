@@ -88,6 +88,21 @@ pub struct CommonArgs {
     /// Do not verify the server's certificate
     #[arg(long, global = true, conflicts_with = "ca_cert")]
     pub insecure: bool,
+    /// Client certificate (PEM, own certificate first) for a TLS front that requires one
+    #[arg(short = 'J', long, global = true, value_name = "PEM")]
+    pub client_cert: Option<PathBuf>,
+    /// Private key of --client-cert (PEM; not needed when it is in the certificate file)
+    #[arg(
+        short = 'K',
+        long,
+        global = true,
+        value_name = "PEM",
+        requires = "client_cert"
+    )]
+    pub client_key: Option<PathBuf>,
+    /// Extra request header 'Name: value' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)
+    #[arg(long, global = true, value_name = "HEADER")]
+    pub header: Vec<String>,
     /// Connect to this address instead of the URL's host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host's addresses
     #[arg(
         short = 'I',

@@ -8,12 +8,13 @@ use crate::check_name::CheckName;
 use crate::checks::all::Settings as AllSettings;
 use crate::checks::{CheckArgs, Invocation};
 use crate::error::Error;
-use crate::http::{BaseUrl, Family, Network, ProxyEnv};
+use crate::http::{BaseUrl, ClientIdentity, Family, Network, ProxyEnv};
 use crate::invocation::{Defaults, Options, ThresholdDefaults};
 use crate::outcome::Thresholds;
 use crate::range::{Range, RawRange};
 use crate::secret::ApiKey;
 use clap::{Parser, ValueEnum};
+use hyper::header::{HeaderName, HeaderValue};
 use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
@@ -66,6 +67,19 @@ pub fn build(check: CheckName, d: &Defaults, c: &CommonArgs, env: &Env) -> Resul
             return Err(Error::Usage(why.into()));
         }
     }
+    let (identity, headers) = match &base {
+        Some(_) => (
+            identity(c)?,
+            // A check that sends no key still must not send it in a header: the key it
+            // would use is looked up for the comparison only.
+            extra_headers(
+                &c.header,
+                key.clone().or_else(|| load_key(c, env).ok()).as_ref(),
+                &c.key,
+            )?,
+        ),
+        None => (None, Vec::new()),
+    };
     let thresholds = match &d.thresholds {
         None if c.warning.is_some() || c.critical.is_some() => {
             return Err(Error::Usage(format!(
@@ -85,6 +99,8 @@ pub fn build(check: CheckName, d: &Defaults, c: &CommonArgs, env: &Env) -> Resul
         output_file: c.output_file.clone(),
         ca_cert: c.ca_cert.clone(),
         insecure: c.insecure,
+        identity,
+        headers,
         network,
         verbose: c.verbose,
     })
@@ -132,6 +148,88 @@ fn network(c: &CommonArgs, base: &BaseUrl, env: &Env) -> Result<Network, Error> 
         },
         proxy,
     })
+}
+
+/// `--client-cert`/`--client-key`, read before any request so a bad file is UNKNOWN.
+fn identity(c: &CommonArgs) -> Result<Option<ClientIdentity>, Error> {
+    c.client_cert
+        .as_deref()
+        .map(|cert| ClientIdentity::load(cert, c.client_key.as_deref()))
+        .transpose()
+}
+
+/// Headers this client sets itself and `--header` must not touch: the key's, the proxy's,
+/// the ones that frame the request, and the ones MISP's answer format depends on.
+const OWN_HEADERS: [(&str, &str); 7] = [
+    (
+        "authorization",
+        "it carries the API key, which comes only from --key-file or MISP_KEY",
+    ),
+    (
+        "proxy-authorization",
+        "proxy credentials go in the --proxy URL",
+    ),
+    (
+        "host",
+        "use --url for the name and -I/--address for where to connect",
+    ),
+    ("content-length", "the request's framing is this client's"),
+    (
+        "transfer-encoding",
+        "the request's framing is this client's",
+    ),
+    ("accept", "the check chooses JSON or HTML by it"),
+    (
+        "content-type",
+        "the check sets it for the requests that have a body",
+    ),
+];
+
+/// `--header 'Name: value'`, each checked as HTTP allows and refused when it would replace
+/// what this client sends itself or carry the API key (a header is printed by no output,
+/// but fronts log them).
+fn extra_headers(
+    given: &[String],
+    key: Option<&ApiKey>,
+    key_arg: &Option<String>,
+) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
+    let mut out = Vec::new();
+    for h in given {
+        let Some((name, value)) = h.split_once(':') else {
+            // Not echoed: what was given may be a bare token.
+            return Err(Error::Usage(
+                "--header takes 'Name: value', with a colon after the name".into(),
+            ));
+        };
+        let name = name.trim();
+        let value = value.trim();
+        let parsed = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::Usage(format!(
+                "--header: '{}' is not a valid header name",
+                crate::misp::one_line(name, 40)
+            ))
+        })?;
+        if let Some((_, why)) = OWN_HEADERS.iter().find(|(n, _)| *n == parsed.as_str()) {
+            return Err(Error::Usage(format!("--header cannot set {name}: {why}")));
+        }
+        let secret = key.is_some_and(|k| value.contains(k.expose()))
+            || key_arg
+                .as_deref()
+                .is_some_and(|k| !k.is_empty() && value.contains(k));
+        if secret {
+            return Err(Error::Usage(format!(
+                "--header {name}: the value holds the API key; the key is sent only as Authorization"
+            )));
+        }
+        let mut v = HeaderValue::from_str(value).map_err(|_| {
+            Error::Usage(format!(
+                "--header {name}: the value has characters a header cannot carry"
+            ))
+        })?;
+        v.set_sensitive(true);
+        out.push((parsed, v));
+    }
+    Ok(out)
 }
 
 fn load_key(c: &CommonArgs, env: &Env) -> Result<ApiKey, Error> {
@@ -272,6 +370,10 @@ pub fn plan(settings: AllSettings, c: &CommonArgs, env: &Env) -> Result<Invocati
         output_file: c.output_file.clone(),
         ca_cert: c.ca_cert.clone(),
         insecure: c.insecure,
+        identity: first_online.and_then(|s| s.opts.identity.clone()),
+        headers: first_online
+            .map(|s| s.opts.headers.clone())
+            .unwrap_or_default(),
         verbose: c.verbose,
     };
     Ok(Invocation {

@@ -117,7 +117,7 @@ pub(super) const ROWS: &[Row] = &[
         "html_error_page_500",
         2,
         CRIT,
-        "MISP answered 500 for GET /servers/getWorkers (an HTML error page)",
+        "MISP answered 500 for GET /servers/getWorkers (an HTML error page titled \"Error - MISP\")",
     )
     .fault(|_| misp_sim::html_500()),
     row(
