@@ -13,6 +13,7 @@
 //! println!("{} with key {}", sim.https_url(), misp_sim::DEFAULT_KEY);
 //! ```
 
+mod authkeys;
 mod control;
 mod diagnostics;
 mod json;
@@ -425,6 +426,20 @@ impl Sim {
     }
 
     /// The version `getVersion` reports (default `2.5.1`).
+    /// The site admin's key: its expiry (Unix seconds; `None`: none), whether it is
+    /// read-only, and the addresses it is limited to.
+    pub fn set_key(&self, expiration: Option<u64>, read_only: bool, allowed_ips: &[&str]) {
+        let mut st = self.shared.lock();
+        st.key.expiration = expiration;
+        st.key.read_only = read_only;
+        st.key.allowed_ips = allowed_ips.iter().map(|s| (*s).to_string()).collect();
+    }
+
+    /// Makes the site admin's key a classic `users.authkey` key (advanced auth keys off).
+    pub fn set_classic_key(&self, classic: bool) {
+        self.shared.lock().key.classic = classic;
+    }
+
     pub fn set_version(&self, v: &str) {
         self.shared.lock().version = v.to_string();
     }

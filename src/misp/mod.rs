@@ -3,6 +3,7 @@
 //! MISP 2.5 sends most numbers as JSON strings and 2.4 as numbers, so every number and flag
 //! goes through [`number`] and [`flag`], which accept both.
 
+pub mod authkey;
 pub mod events;
 pub mod stats;
 pub mod version;
