@@ -7,46 +7,6 @@ mod realmisp;
 use realmisp::{changing, misp, RealMisp, Undo};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// A REST call as the site admin, the key read by curl from a file (never in argv).
-fn admin_call(
-    m: &RealMisp,
-    dir: &std::path::Path,
-    method: &str,
-    path: &str,
-    body: &str,
-) -> serde_json::Value {
-    let headers = dir.join("headers");
-    std::fs::write(
-        &headers,
-        format!(
-            "Authorization: {}\nAccept: application/json\nContent-Type: application/json\n",
-            m.key
-        ),
-    )
-    .expect("write headers");
-    let url = format!("{}{path}", m.http);
-    let out = m.sh(
-        "curl",
-        &[
-            "-sS",
-            "-X",
-            method,
-            "-H",
-            &format!("@{}", headers.display()),
-            "--data",
-            body,
-            &url,
-        ],
-    );
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{method} {path}: {e}: {out}"))
-}
-
-fn key_file(dir: &std::path::Path, name: &str, key: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, format!("{key}\n")).expect("write key file");
-    path.display().to_string()
-}
-
 fn date_in_days(days: u64) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -91,8 +51,7 @@ fn a_key_with_an_expiry_is_counted_down_and_its_limits_said() {
     let Some(m) = misp() else { return };
     let _change = changing();
     let dir = tempfile::tempdir().expect("temp dir");
-    let made = admin_call(
-        m,
+    let made = m.admin_rest(
         dir.path(),
         "POST",
         "/auth_keys/add/1",
@@ -110,15 +69,9 @@ fn a_key_with_an_expiry_is_counted_down_and_its_limits_said() {
         .expect("new key")
         .to_owned();
     let _undo = Undo(|| {
-        admin_call(
-            m,
-            dir.path(),
-            "POST",
-            &format!("/auth_keys/delete/{id}"),
-            "{}",
-        );
+        m.admin_rest(dir.path(), "POST", &format!("/auth_keys/delete/{id}"), "{}");
     });
-    let file = key_file(dir.path(), "expiring", &raw);
+    let file = RealMisp::write_key(dir.path(), "expiring", &raw);
     let r = m.run(&["key", "--url", &m.http, "--key-file", &file]);
     // Midnight UTC ten days on: 9 whole days and some hours left.
     r.expect(1, "MISP KEY WARNING - API key expires in 9 days (")
@@ -151,7 +104,7 @@ fn a_classic_key_is_said_to_never_expire() {
     let classic = format!("ClassicCheckMispKey{:021}", std::process::id());
     let said = m.cake(&["user", "change_authkey", "admin@admin.test", &classic]);
     assert!(said.contains("Authentication key changed"), "{said}");
-    let file = key_file(dir.path(), "classic", &classic);
+    let file = RealMisp::write_key(dir.path(), "classic", &classic);
     accepted(m, &file);
     m.run(&["key", "--url", &m.http, "--key-file", &file])
         .expect(0, "MISP KEY OK - API key has no expiry: MISP lists no advanced auth key like it, so it is a classic key (Security.advanced_authkeys off), which never expires");

@@ -389,7 +389,7 @@ _check_misp() {
             fi
             case "${prev}" in
                 --ignore)
-                    COMPREPLY=($(compgen -W "background_jobs redis db_schema version writeable_dirs writeable_files modules settings" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "background_jobs redis db_schema version writeable_dirs writeable_files modules settings live" -- "${cur}"))
                     return 0
                     ;;
                 --url)

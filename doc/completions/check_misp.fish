@@ -330,7 +330,8 @@ version\t'A newer MISP release (version)'
 writeable_dirs\t'Directories MISP must write to (writeableDirs)'
 writeable_files\t'Files MISP must write to (writeableFiles)'
 modules\t'The enrichment, import and export modules (moduleStatus)'
-settings\t'Critical settings in error (finalSettings)'"
+settings\t'Critical settings in error (finalSettings)'
+live\t'MISP switched offline, only site admins let in (finalSettings: MISP.live)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F

@@ -339,7 +339,7 @@ pub fn build(name: &str, key: &str) -> Case {
             );
             let a = workers(&m, &m.sim.http_url(), &[]);
             let cause = format!(
-                "MISP answered 302 redirecting /servers/getWorkers to {login} (MISP wants a browser login: the API key or the Accept header was not honoured)"
+                "MISP answered 302 redirecting /servers/getWorkers to {login} (MISP sends this key to its login page: MISP is most likely offline, MISP.live off, where only site admins may use it; or the Accept: application/json header did not reach MISP)"
             );
             Case::new(m, a, 2, CRIT, cause)
         }
