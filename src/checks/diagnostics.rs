@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use std::time::Duration;
 
 mod live;
+mod schema;
 
 const PATH: &str = "/servers/serverSettings";
 
@@ -175,6 +176,7 @@ pub fn judge(json: &Value, ignore: &[Finding]) -> Result<Outcome, Error> {
     found.extend(background_jobs(report));
     found.extend(redis(report));
     found.extend(db_schema(report));
+    found.extend(schema::drift(report, &mut notes));
     found.extend(version(report, &mut notes));
     found.extend(writeable(report, true, &mut counts, &mut notes));
     found.extend(writeable(report, false, &mut counts, &mut notes));
