@@ -298,3 +298,34 @@ fn partial_reports_name_what_was_not_judged() {
             "MISP DIAGNOSTICS UNKNOWN - nothing to judge: MISP's report lacks db_schema",
         );
 }
+
+/// An offline MISP answers the site admin as usual: only its report tells, and it tells it
+/// as a CRITICAL finding of its own. A plain user's key is sent to the login page.
+#[test]
+fn an_offline_misp_is_critical_and_named_where_a_user_key_is_turned_away() {
+    let m = Misp::start();
+    m.sim.set_live(false);
+    m.http("version", &[]).expect(0, "MISP VERSION OK - ");
+    let r = m.http("diagnostics", &[]);
+    r.expect(2, "MISP DIAGNOSTICS CRITICAL - 1 problem: MISP is offline (MISP.live is off) (MISP says: MISP disabled.): only site admins can use it, every other user and API key is locked out | ");
+    assert_eq!(r.perf("settings_errors"), Some(0.0), "{r:#?}");
+    m.http("diagnostics", &["--ignore", "live"])
+        .expect(0, "MISP DIAGNOSTICS OK - no problem found in 8 diagnostics");
+    let ro = m.path("ro");
+    std::fs::write(&ro, misp_sim::READONLY_KEY).unwrap();
+    let url = m.sim.http_url();
+    common::run(&["events", "--url", &url, "--key-file", &ro])
+        .expect(2, "MISP EVENTS CRITICAL - MISP answered 302 redirecting ")
+        .says("/users/login (MISP sends this key to its login page: MISP is most likely offline, MISP.live off, where only site admins may use it;");
+}
+
+#[test]
+fn a_missing_column_is_critical_and_named() {
+    let m = Misp::start();
+    m.sim.drop_column("events", "extends_uuid", "varchar(40)");
+    m.sim.drop_column("events", "protected", "tinyint(1)");
+    m.http("diagnostics", &[]).expect(
+        2,
+        "MISP DIAGNOSTICS CRITICAL - 1 problem: database schema differs from what MISP expects: column events.extends_uuid (varchar(40)) is missing; column events.protected (tinyint(1)) is missing | ",
+    );
+}

@@ -440,6 +440,21 @@ impl Sim {
         self.shared.lock().key.classic = classic;
     }
 
+    /// `MISP.live`: offline, MISP lets only site admins in and sends every other key to its
+    /// login page.
+    pub fn set_live(&self, live: bool) {
+        self.shared.lock().diag.live = live;
+    }
+
+    /// A column MISP expects, missing from the database (`dbSchemaDiagnostics`).
+    pub fn drop_column(&self, table: &str, column: &str, column_type: &str) {
+        self.shared.lock().diag.missing_columns.push((
+            table.to_string(),
+            column.to_string(),
+            column_type.to_string(),
+        ));
+    }
+
     pub fn set_version(&self, v: &str) {
         self.shared.lock().version = v.to_string();
     }

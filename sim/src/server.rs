@@ -479,6 +479,12 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         };
         return cake_error(403, msg, r);
     };
+    // Offline, MISP logs a key's user out again and sends it to the login page unless
+    // it is a site admin.
+    if role != Role::SiteAdmin && !conn.shared.lock().diag.live {
+        let base = conn.shared.lock().baseurl.clone();
+        return redirect(&format!("{base}/users/login"));
+    }
     let admin_only = matches!(
         (ctrl.as_str(), action.as_str()),
         (
