@@ -12,7 +12,7 @@ mod realmisp;
 use realmisp::{changing, misp, reading, RealMisp, Undo};
 use std::process::{Command, Stdio};
 
-const CHECKS: [&str; 12] = [
+const CHECKS: [&str; 13] = [
     "login",
     "events",
     "latency",
@@ -24,6 +24,7 @@ const CHECKS: [&str; 12] = [
     "version",
     "heartbeat",
     "cert",
+    "key",
     "all",
 ];
 
@@ -37,6 +38,7 @@ fn expected(check: &str, https: bool) -> (&'static str, &'static str) {
         ("cert", true) => ("OK", "expires in"),
         ("workers", _) => ("OK", "21 workers alive, 0 dead in 5 queues"),
         ("version", _) => ("OK", "MISP 2.5.1"),
+        ("key", _) => ("OK", "API key has no expiry"),
         _ => ("OK", ""),
     }
 }

@@ -68,6 +68,7 @@ complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "diagnostics" 
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "version" -d 'MISP release, against --min-version and --min-version-critical'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "heartbeat" -d 'The public liveness endpoint /users/heartbeat (MISP 2.4.194 or later; no key needed)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "cert" -d 'Days until the TLS certificate expires (-w/-c in days left; default -w 30 -c 7)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "key" -d 'Days until the API key in use expires, and its limits (-w/-c in days left; default -w 14 -c 3)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "freshness" -d 'How long ago MISP\'s newest event changed (-w/-c as durations such as 1d; default -w 1d -c 3d)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "all" -d 'Several checks at once, concurrently, one line each (--only CHECK,CHECK,...)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l expect-status -d 'Acceptable HTTP statuses: codes and ranges, comma-separated' -r
@@ -356,7 +357,8 @@ version\t'A newer MISP release (version)'
 writeable_dirs\t'Directories MISP must write to (writeableDirs)'
 writeable_files\t'Files MISP must write to (writeableFiles)'
 modules\t'The enrichment, import and export modules (moduleStatus)'
-settings\t'Critical settings in error (finalSettings)'"
+settings\t'Critical settings in error (finalSettings)'
+live\t'MISP switched offline, only site admins let in (finalSettings: MISP.live)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
@@ -487,6 +489,38 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s 6 -l ipv6
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s 6 -l ipv6 -d 'Connect over IPv6 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
@@ -532,6 +566,7 @@ diagnostics\t''
 version\t''
 heartbeat\t''
 cert\t''
+key\t''
 freshness\t''"
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l min-workers -d 'Live workers expected, for workers and heal: N for every queue, QUEUE=N for one' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r

@@ -13,6 +13,7 @@
 //! println!("{} with key {}", sim.https_url(), misp_sim::DEFAULT_KEY);
 //! ```
 
+mod authkeys;
 mod control;
 mod diagnostics;
 mod json;
@@ -425,6 +426,35 @@ impl Sim {
     }
 
     /// The version `getVersion` reports (default `2.5.1`).
+    /// The site admin's key: its expiry (Unix seconds; `None`: none), whether it is
+    /// read-only, and the addresses it is limited to.
+    pub fn set_key(&self, expiration: Option<u64>, read_only: bool, allowed_ips: &[&str]) {
+        let mut st = self.shared.lock();
+        st.key.expiration = expiration;
+        st.key.read_only = read_only;
+        st.key.allowed_ips = allowed_ips.iter().map(|s| (*s).to_string()).collect();
+    }
+
+    /// Makes the site admin's key a classic `users.authkey` key (advanced auth keys off).
+    pub fn set_classic_key(&self, classic: bool) {
+        self.shared.lock().key.classic = classic;
+    }
+
+    /// `MISP.live`: offline, MISP lets only site admins in and sends every other key to its
+    /// login page.
+    pub fn set_live(&self, live: bool) {
+        self.shared.lock().diag.live = live;
+    }
+
+    /// A column MISP expects, missing from the database (`dbSchemaDiagnostics`).
+    pub fn drop_column(&self, table: &str, column: &str, column_type: &str) {
+        self.shared.lock().diag.missing_columns.push((
+            table.to_string(),
+            column.to_string(),
+            column_type.to_string(),
+        ));
+    }
+
     pub fn set_version(&self, v: &str) {
         self.shared.lock().version = v.to_string();
     }

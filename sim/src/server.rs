@@ -479,6 +479,12 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         };
         return cake_error(403, msg, r);
     };
+    // Offline, MISP logs a key's user out again and sends it to the login page unless
+    // it is a site admin.
+    if role != Role::SiteAdmin && !conn.shared.lock().diag.live {
+        let base = conn.shared.lock().baseurl.clone();
+        return redirect(&format!("{base}/users/login"));
+    }
     let admin_only = matches!(
         (ctrl.as_str(), action.as_str()),
         (
@@ -490,7 +496,10 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         return cake_error(403, NO_PERMISSION, r);
     }
     let page = lower(2);
-    match (ctrl.as_str(), action.as_str()) {
+    let expiration = (role == Role::SiteAdmin)
+        .then(|| conn.shared.lock().key.header())
+        .flatten();
+    let mut rep = match (ctrl.as_str(), action.as_str()) {
         ("servers", "getworkers") => Reply::json(200, &conn.shared.lock().workers_json(), style),
         ("servers", "restartdeadworkers") | ("servers", "restartworkers") => {
             if r.method != "POST" {
@@ -540,8 +549,21 @@ fn route(conn: &Conn, r: &Req) -> Reply {
             let base = conn.shared.lock().baseurl.clone();
             redirect(&format!("{base}/users/routeafterlogin"))
         }
+        ("auth_keys", "index") => {
+            let body = if role == Role::SiteAdmin {
+                let filter = if r.method == "POST" { r.body } else { b"" };
+                conn.shared.lock().key.index(&conn.shared.admin_key, filter)
+            } else {
+                J::Arr(Vec::new())
+            };
+            Reply::json(200, &body, style)
+        }
         _ => cake_error(404, "Not Found", r),
+    };
+    if let Some(at) = expiration {
+        rep.headers.push(("X-Auth-Key-Expiration", at));
     }
+    rep
 }
 
 /// MISP's redirects carry no body (Content-Length: 0).

@@ -88,6 +88,8 @@ pub(crate) struct State {
     pub(crate) heartbeat: bool,
     /// What `/servers/serverSettings` reports.
     pub(crate) diag: crate::diagnostics::Diag,
+    /// What MISP knows of the site admin's key.
+    pub(crate) key: crate::authkeys::SimKey,
     pub(crate) latency: Duration,
     faults: Vec<(Option<String>, Fault)>,
     pub(crate) counts: BTreeMap<String, u64>,
@@ -147,6 +149,7 @@ impl State {
             sessions: 0,
             heartbeat: true,
             diag: crate::diagnostics::Diag::default(),
+            key: crate::authkeys::SimKey::default(),
             latency: Duration::ZERO,
             faults: Vec::new(),
             counts: BTreeMap::new(),

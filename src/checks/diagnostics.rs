@@ -19,6 +19,9 @@ use hyper::Method;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
+mod live;
+mod schema;
+
 const PATH: &str = "/servers/serverSettings";
 
 /// MISP's own diagnostics: jobs, Redis, DB schema, version, writable paths, modules, settings (default -t 30s)
@@ -69,6 +72,8 @@ pub enum Finding {
     Modules,
     /// Critical settings in error (finalSettings)
     Settings,
+    /// MISP switched offline, only site admins let in (finalSettings: MISP.live)
+    Live,
 }
 
 impl Finding {
@@ -82,6 +87,7 @@ impl Finding {
             Finding::WriteableFiles => "writeable_files",
             Finding::Modules => "modules",
             Finding::Settings => "settings",
+            Finding::Live => "live",
         }
     }
 
@@ -95,7 +101,7 @@ impl Finding {
             Finding::WriteableDirs => "writeableDirs",
             Finding::WriteableFiles => "writeableFiles",
             Finding::Modules => "moduleStatus",
-            Finding::Settings => "finalSettings",
+            Finding::Settings | Finding::Live => "finalSettings",
         }
     }
 }
@@ -171,11 +177,13 @@ pub fn judge(json: &Value, ignore: &[Finding]) -> Result<Outcome, Error> {
     found.extend(background_jobs(report));
     found.extend(redis(report));
     found.extend(db_schema(report));
+    found.extend(schema::drift(report, &mut notes));
     found.extend(version(report, &mut notes));
     found.extend(writeable(report, true, &mut counts, &mut notes));
     found.extend(writeable(report, false, &mut counts, &mut notes));
     found.extend(modules(report, &mut counts));
     found.extend(settings(report, &mut counts, &mut notes));
+    found.extend(live::offline(report));
     let (ignored, mut active): (Vec<Problem>, Vec<Problem>) = found
         .into_iter()
         .partition(|f| ignore.iter().any(|i| i.as_str() == f.name));
@@ -438,6 +446,7 @@ fn modules(r: &Map<String, Value>, counts: &mut Counts) -> Option<Problem> {
 
 /// `finalSettings`: entries with `error: 1` at level 0, which MISP labels "critical".
 /// WARNING, not CRITICAL: MISP is running, but misconfigured where it matters most.
+/// `MISP.live` is left to its own finding.
 fn settings(
     r: &Map<String, Value>,
     counts: &mut Counts,
@@ -448,6 +457,7 @@ fn settings(
         .iter()
         .filter(|s| s.get("error").and_then(flag) == Some(true))
         .filter(|s| s.get("level").and_then(number) == Some(0))
+        .filter(|s| s.get("setting").and_then(Value::as_str) != Some(live::SETTING))
         .collect();
     counts.settings_errors = critical.len() as u64;
     if critical.is_empty() {
@@ -493,7 +503,8 @@ mod tests {
             "redisInfo": {"extensionVersion": "5.3.7", "connection": true},
             "finalSettings": [
                 {"level": 0, "setting": "MISP.baseurl", "value": "https://misp", "type": "string", "error": 0},
-                {"level": 1, "setting": "MISP.welcome_text_top", "error": 1, "errorMessage": "Recommended"}
+                {"level": 1, "setting": "MISP.welcome_text_top", "error": 1, "errorMessage": "Recommended"},
+                {"level": 0, "setting": "MISP.live", "value": true, "error": 0}
             ],
             "backgroundJobsStatus": "OK"
         })
@@ -503,7 +514,7 @@ mod tests {
     fn healthy_report_is_ok() {
         let o = judge(&healthy(), &[]).unwrap();
         assert_eq!(o.state, State::Ok, "{o:#?}");
-        assert_eq!(o.summary, "no problem found in 8 diagnostics");
+        assert_eq!(o.summary, "no problem found in 9 diagnostics");
         assert_eq!(o.metric("findings"), Some(0.0));
         assert_eq!(o.metric("settings_errors"), Some(0.0));
         assert!(o
@@ -514,7 +525,7 @@ mod tests {
 
     #[test]
     fn every_finding_is_found_and_named() {
-        let breakers: [(&str, &str, Value, State); 8] = [
+        let breakers: [(&str, &str, Value, State); 9] = [
             (
                 "background_jobs",
                 "/backgroundJobsStatus",
@@ -562,6 +573,12 @@ mod tests {
                 "/finalSettings/0/error",
                 json!(1),
                 State::Warning,
+            ),
+            (
+                "live",
+                "/finalSettings/2/value",
+                json!(false),
+                State::Critical,
             ),
         ];
         for (name, pointer, value, state) in breakers {
@@ -612,10 +629,19 @@ mod tests {
         assert_eq!(out.state, State::Ok);
         assert_eq!(
             out.summary,
-            "no problem found in 5 diagnostics; not judged, missing from MISP's report: redis (redisInfo), modules (moduleStatus), settings (finalSettings)"
+            "no problem found in 5 diagnostics; not judged, missing from MISP's report: redis (redisInfo), modules (moduleStatus), settings (finalSettings), live (finalSettings)"
         );
         // Ignoring a missing section silences it.
-        let quiet = judge(&r, &[Finding::Redis, Finding::Modules, Finding::Settings]).unwrap();
+        let quiet = judge(
+            &r,
+            &[
+                Finding::Redis,
+                Finding::Modules,
+                Finding::Settings,
+                Finding::Live,
+            ],
+        )
+        .unwrap();
         assert_eq!(quiet.summary, "no problem found in 5 diagnostics");
         // A problem found still counts, and the gap is still named.
         r["redisInfo"] = json!({"connection": false});
@@ -624,7 +650,7 @@ mod tests {
         assert_eq!(bad.state, State::Critical);
         assert!(
             bad.summary
-                .ends_with("; not judged, missing from MISP's report: modules (moduleStatus), settings (finalSettings)"),
+                .ends_with("; not judged, missing from MISP's report: modules (moduleStatus), settings (finalSettings), live (finalSettings)"),
             "{}",
             bad.summary
         );
@@ -633,7 +659,7 @@ mod tests {
         assert_eq!(bare.state, State::Unknown);
         assert_eq!(
             bare.summary,
-            "nothing to judge: MISP's report lacks background_jobs (backgroundJobsStatus), redis (redisInfo), db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings)"
+            "nothing to judge: MISP's report lacks background_jobs (backgroundJobsStatus), redis (redisInfo), db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings), live (finalSettings)"
         );
         let only_redis = json!({"redisInfo": {"connection": true}});
         let o = judge(&only_redis, &[Finding::Redis]).unwrap();
@@ -643,7 +669,7 @@ mod tests {
     #[test]
     fn repeated_ignores_count_once() {
         let o = judge(&healthy(), &[Finding::Redis, Finding::Redis]).unwrap();
-        assert_eq!(o.summary, "no problem found in 7 diagnostics");
+        assert_eq!(o.summary, "no problem found in 8 diagnostics");
         let none = judge(&healthy(), Finding::value_variants()).unwrap();
         assert_eq!(none.state, State::Unknown);
         assert_eq!(

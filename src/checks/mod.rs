@@ -199,12 +199,19 @@ pub async fn whole_misp_failing(client: &Client, e: Error) -> Error {
 /// MISP's public login page, which answers whenever MISP's PHP runs at all.
 pub const LOGIN_PAGE: &str = "/users/login";
 
-/// With `-v`: one line per request made, and a warning when the key went over plain HTTP.
+/// With `-v`: one line per request made, a note when MISP announced that the key expires
+/// soon, and a warning when the key went over plain HTTP.
 pub fn add_verbose_details(opts: &Options, client: &Client, outcome: &mut Outcome) {
     if opts.verbose == 0 {
         return;
     }
     outcome.details.extend(client.request_log());
+    // The key check says it in its status line already.
+    let note = client
+        .key_expiration()
+        .filter(|_| outcome.check != Some(CheckName::Key))
+        .and_then(|h| key::near_expiry_now(&h));
+    outcome.details.extend(note);
     if client.has_key() && !client.base().is_https() {
         outcome
             .details

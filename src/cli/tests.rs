@@ -137,7 +137,8 @@ fn all_builds_each_check_as_if_alone() {
             Diagnostics,
             Version,
             Heartbeat,
-            Cert
+            Cert,
+            Key
         ]
     );
     // The overall deadline is the longest own one.

@@ -37,6 +37,9 @@ pub use proxy::{choose as choose_proxy, Proxy, ProxyEnv};
 pub use tls::tls_config;
 pub use url::BaseUrl;
 
+/// The header in which MISP says when the key in use expires.
+pub const KEY_EXPIRATION_HEADER: &str = "x-auth-key-expiration";
+
 const USER_AGENT: &str = concat!("MISP check_misp/", env!("CARGO_PKG_VERSION"));
 
 /// Time spent in each phase of one request, each measured on the same connection.
@@ -94,6 +97,7 @@ pub struct Client {
     deadline: Instant,
     timeout_text: String,
     log: std::sync::Mutex<Vec<String>>,
+    key_expiration: std::sync::Mutex<Option<String>>,
 }
 
 impl Client {
@@ -116,6 +120,7 @@ impl Client {
             deadline,
             timeout_text: humantime::format_duration(timeout).to_string(),
             log: std::sync::Mutex::new(Vec::new()),
+            key_expiration: std::sync::Mutex::new(None),
         }
     }
 
@@ -186,6 +191,24 @@ impl Client {
 
     /// Sends one request on a fresh connection and reads the whole answer.
     pub async fn send(&self, method: Method, path: &str, kind: Kind) -> Result<Response, Error> {
+        self.send_body(method, path, kind, None).await
+    }
+
+    /// The `X-Auth-Key-Expiration` MISP sent with the last answer that had one: when the
+    /// key in use expires, in MISP's words.
+    pub fn key_expiration(&self) -> Option<String> {
+        self.key_expiration.lock().ok().and_then(|e| e.clone())
+    }
+
+    /// Like [`Client::send`], with this JSON body instead of `{}` (MISP reads its filters
+    /// from the body of a POST, which keeps them out of URLs and access logs).
+    pub async fn send_body(
+        &self,
+        method: Method,
+        path: &str,
+        kind: Kind,
+        body: Option<Bytes>,
+    ) -> Result<Response, Error> {
         let via = match &self.net.proxy {
             Some(p) => format!(" via proxy http://{}", p.name()),
             None => String::new(),
@@ -205,7 +228,7 @@ impl Client {
         };
         let line = format!("{method} {}{via}{extra}{cert}", self.base.url_of(path));
         let mut peer = None;
-        let result = self.send_inner(method, path, kind, &mut peer).await;
+        let result = self.send_inner(method, path, kind, body, &mut peer).await;
         let connected = peer.map_or(String::new(), |p| format!("connected to {p}; "));
         let outcome = match &result {
             Ok(r) => format!(
@@ -233,13 +256,14 @@ impl Client {
         method: Method,
         path: &str,
         kind: Kind,
+        body: Option<Bytes>,
         peer: &mut Option<std::net::SocketAddr>,
     ) -> Result<Response, Error> {
         let start = Instant::now();
         let opened =
             connect::open(&self.base, &self.net, self.deadline, &|p| self.timeout(p)).await?;
         *peer = Some(opened.peer);
-        let request = self.build_request(method, path, kind)?;
+        let request = self.build_request(method, path, kind, body)?;
         let phases = (start, opened.connect, opened.proxy);
         let response = if self.base.https {
             let tls_start = Instant::now();
@@ -253,6 +277,11 @@ impl Client {
             self.exchange(opened.stream, request, path, phases, Duration::ZERO)
                 .await?
         };
+        if let Some(v) = response.header(KEY_EXPIRATION_HEADER) {
+            if let Ok(mut seen) = self.key_expiration.lock() {
+                *seen = Some(v.to_owned());
+            }
+        }
         if response.status == 407 {
             if let Some(p) = &self.net.proxy {
                 return Err(Error::Proxy(format!(
@@ -329,6 +358,7 @@ impl Client {
         method: Method,
         path: &str,
         kind: Kind,
+        body: Option<Bytes>,
     ) -> Result<Request<Full<Bytes>>, Error> {
         let proxied = self.net.proxy.as_ref().filter(|_| !self.base.https);
         // Plain HTTP through a proxy names the whole URL in the request line.
@@ -366,11 +396,12 @@ impl Client {
                 h.append(name.clone(), value.clone());
             }
         }
-        // MISP ignores the body of its POST actions; `{}` is what MISP's own clients send and
-        // keeps proxies that dislike an empty POST happy.
+        // Without a body of its own, `{}`: MISP ignores the body of the POST actions that take
+        // none, it is what MISP's own clients send, and it keeps proxies that dislike an
+        // empty POST happy.
         let body = if post {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
-            Bytes::from_static(b"{}")
+            body.unwrap_or_else(|| Bytes::from_static(b"{}"))
         } else {
             Bytes::new()
         };

@@ -3,6 +3,7 @@
 //! MISP 2.5 sends most numbers as JSON strings and 2.4 as numbers, so every number and flag
 //! goes through [`number`] and [`flag`], which accept both.
 
+pub mod authkey;
 pub mod events;
 pub mod stats;
 pub mod version;
@@ -116,8 +117,11 @@ pub fn check_status(resp: &Response, method: &str, path: &str) -> Result<(), Err
     let path = &format!("{}{path}", resp.prefix);
     if (300..400).contains(&status) {
         let location = resp.header("location").unwrap_or("(no Location header)");
+        // MISP answers a key it does not know with 403 when asked for JSON; it sends a key
+        // it knows to the login page when it is offline (MISP.live off) and the key's user
+        // is no site admin. Without the Accept header reaching it, any key is sent there.
         let hint = if location.contains("/users/login") {
-            " (MISP wants a browser login: the API key or the Accept header was not honoured)"
+            " (MISP sends this key to its login page: MISP is most likely offline, MISP.live off, where only site admins may use it; or the Accept: application/json header did not reach MISP)"
         } else {
             " (redirects are not followed, so the key is never sent elsewhere)"
         };

@@ -82,7 +82,7 @@ pub(super) const ROWS: &[Row] = &[
         "redirect_to_login",
         2,
         CRIT,
-        "MISP answered 302 redirecting /servers/getWorkers to {http}/users/login (MISP wants a browser login: the API key or the Accept header was not honoured)",
+        "MISP answered 302 redirecting /servers/getWorkers to {http}/users/login (MISP sends this key to its login page: MISP is most likely offline, MISP.live off, where only site admins may use it; or the Accept: application/json header did not reach MISP)",
     )
     .fault(|m| Fault::RedirectTo {
         location: format!("{}/users/login", m.sim.http_url()),

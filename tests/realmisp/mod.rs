@@ -275,3 +275,65 @@ impl<F: FnMut()> Drop for Undo<F> {
         (self.0)();
     }
 }
+
+impl RealMisp {
+    /// A REST call as the site admin through curl over plain HTTP, the key read from a file
+    /// in `dir` (never on a command line); MISP's JSON answer.
+    pub fn admin_rest(
+        &self,
+        dir: &Path,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> serde_json::Value {
+        let headers = dir.join("admin-headers");
+        std::fs::write(
+            &headers,
+            format!(
+                "Authorization: {}\nAccept: application/json\nContent-Type: application/json\n",
+                self.key
+            ),
+        )
+        .expect("write the header file");
+        let url = format!("{}{path}", self.http);
+        let header_arg = format!("@{}", headers.display());
+        let out = self.sh(
+            "curl",
+            &["-sS", "-X", method, "-H", &header_arg, "--data", body, &url],
+        );
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{method} {path}: {e}: {out}"))
+    }
+
+    /// A plain User (role 3) of the admin's organisation with an API key of its own: its id
+    /// and key. Delete it with [`RealMisp::delete_user`].
+    pub fn plain_user(&self, dir: &Path, email: &str) -> (String, String) {
+        let user = self.admin_rest(
+            dir,
+            "POST",
+            "/admin/users/add",
+            &format!(r#"{{"email": "{email}", "role_id": 3, "org_id": 1, "password": "Plain-User-Passw0rd-1", "change_pw": 0}}"#),
+        );
+        let id = user["User"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| user["User"]["id"].as_u64().map(|n| n.to_string()))
+            .unwrap_or_else(|| panic!("no user made: {user}"));
+        let key = self.admin_rest(dir, "POST", &format!("/auth_keys/add/{id}"), "{}");
+        let raw = key["AuthKey"]["authkey_raw"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no key made: {key}"))
+            .to_owned();
+        (id, raw)
+    }
+
+    pub fn delete_user(&self, dir: &Path, id: &str) {
+        self.admin_rest(dir, "POST", &format!("/admin/users/delete/{id}"), "{}");
+    }
+
+    /// A key file in `dir` holding `key`.
+    pub fn write_key(dir: &Path, name: &str, key: &str) -> String {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{key}\n")).expect("write a key file");
+        path.display().to_string()
+    }
+}
