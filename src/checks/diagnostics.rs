@@ -117,7 +117,8 @@ pub async fn run(client: &Client, ignore: &[Finding], timeout: Duration) -> Resu
 
 /// MISP builds the report from Redis among others and answers a bare 500 when Redis is
 /// down, which names nothing. The worker list (one cheap request) tells that case apart:
-/// MISP then cannot list workers nor read a queue length.
+/// MISP then cannot list workers nor read a queue length (2.5), or fails on the list
+/// while answering the rest (2.4).
 async fn why_report_failed(client: &Client, e: Error, ignore: &[Finding]) -> Error {
     let server_error = matches!(&e, Error::Status { status, .. } if *status >= 500);
     if !server_error || ignore.contains(&Finding::Redis) {
@@ -125,6 +126,7 @@ async fn why_report_failed(client: &Client, e: Error, ignore: &[Finding]) -> Err
     }
     match super::workers::fetch(client).await {
         Ok(table) if table.unlisted() => Error::RedisUnreachable(e.to_string()),
+        Err(Error::WorkersUnlisted(_)) => Error::RedisUnreachable(e.to_string()),
         _ => e,
     }
 }

@@ -71,7 +71,17 @@ impl Check for Settings {
 /// Checks the workers and heals them if needed.
 pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Result<Outcome, Error> {
     let rules = settings.rules();
-    let before = rules.apply(workers::fetch(client).await?);
+    let before = match workers::fetch(client).await {
+        Ok(table) => rules.apply(table),
+        Err(e @ Error::WorkersUnlisted(_)) => {
+            // MISP's restart starts from the same worker list that just failed.
+            let why = format!("{e}; restart not attempted: MISP cannot restart workers it cannot list");
+            let mut out = Outcome::new(CheckName::Heal, State::Critical, why);
+            out.metrics.push(Metric::count("restarted", 0.0));
+            return Ok(out);
+        }
+        Err(e) => return Err(e),
+    };
     if workers::healthy(&before) {
         let mut out = workers::judge(CheckName::Heal, &before, t);
         out.metrics.push(Metric::count("restarted", 0.0));
