@@ -483,7 +483,11 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         (ctrl.as_str(), action.as_str()),
         (
             "servers",
-            "getworkers" | "restartdeadworkers" | "restartworkers" | "serversettings"
+            "getworkers"
+                | "restartdeadworkers"
+                | "restartworkers"
+                | "startworker"
+                | "serversettings"
         )
     );
     if admin_only && role != Role::SiteAdmin {
@@ -497,6 +501,23 @@ fn route(conn: &Conn, r: &Req) -> Reply {
                 return cake_error(405, "Method Not Allowed", r);
             }
             restart(conn, action == "restartworkers", r, style)
+        }
+        ("servers", "startworker") => {
+            if r.method != "POST" {
+                return cake_error(405, "Method Not Allowed", r);
+            }
+            if !conn.shared.lock().start_worker(&page) {
+                return cake_error(405, "Invalid worker type.", r);
+            }
+            let body = J::obj([
+                ("saved", J::Bool(true)),
+                ("success", J::Bool(true)),
+                ("name", J::s("Worker start signal sent")),
+                ("message", J::s("Worker start signal sent")),
+                ("url", J::s(format!("/servers/startWorker/{page}"))),
+                ("id", J::s(page.clone())),
+            ]);
+            Reply::json(200, &body, style)
         }
         ("events", "index") | ("events", "") => events(conn, &segs, r, style),
         ("users", "statistics") if page.is_empty() || page == "data" => {

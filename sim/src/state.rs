@@ -92,6 +92,9 @@ pub(crate) struct State {
     faults: Vec<(Option<String>, Fault)>,
     pub(crate) counts: BTreeMap<String, u64>,
     pub(crate) with_key: u64,
+    /// CakeResque's start race, once: the next restart of the first queue's workers
+    /// registers them under the second.
+    pub(crate) misregister: Option<(&'static str, &'static str)>,
 }
 
 /// Defaults from the statistics example in misp-wire-format.md §6.
@@ -151,6 +154,7 @@ impl State {
             faults: Vec::new(),
             counts: BTreeMap::new(),
             with_key: 0,
+            misregister: None,
         };
         st.reset_workers();
         st
@@ -333,14 +337,43 @@ impl State {
             return Ok(Some(Revival::Dead));
         }
         let mut add = Vec::new();
+        // A worker comes back with the queue CakeResque saved for it, `default` for the
+        // scheduler: MISP never restarts a dead scheduler as one.
+        let default = self.queues.iter().position(|q| q.name == "default");
         for (i, q) in self.queues.iter_mut().enumerate() {
             let before = q.workers.len();
             q.workers.retain(|w| w.alive);
             if q.workers.len() < before {
-                add.push((i, before - q.workers.len()));
+                let into = if q.name == "scheduler" {
+                    default
+                } else {
+                    Some(i)
+                };
+                add.extend(into.map(|i| (i, before - q.workers.len())));
             }
         }
         Ok(Some(Revival::Add(add)))
+    }
+
+    /// `startWorker/<queue>`: supervisor mode starts a stopped process of the queue;
+    /// CakeResque starts one more worker, but no scheduler while one is listed, dead or
+    /// alive (CakeResque takes a listed pid for a running scheduler).
+    pub(crate) fn start_worker(&mut self, queue: &str) -> bool {
+        let Some(qi) = self.queues.iter().position(|q| q.name == queue) else {
+            return false;
+        };
+        let fresh = self.fresh();
+        let q = &mut self.queues[qi];
+        match self.mode {
+            WorkerMode::Supervisor => {
+                if let Some(w) = q.workers.iter_mut().find(|w| !w.alive) {
+                    *w = fresh;
+                }
+            }
+            _ if queue == "scheduler" && !q.workers.is_empty() => {}
+            _ => q.workers.push(fresh),
+        }
+        true
     }
 
     pub(crate) fn finish_restart(&mut self, rev: Revival, generation: u64) {
@@ -360,10 +393,15 @@ impl State {
                 }
             }
             Revival::Add(add) => {
+                let misregister = self.misregister.take();
                 for (qi, n) in add {
+                    let into = misregister
+                        .filter(|(from, _)| *from == self.queues[qi].name)
+                        .and_then(|(_, to)| self.queues.iter().position(|q| q.name == to))
+                        .unwrap_or(qi);
                     for _ in 0..n {
                         let w = self.fresh();
-                        self.queues[qi].workers.push(w);
+                        self.queues[into].workers.push(w);
                     }
                 }
             }
