@@ -307,11 +307,11 @@ impl State {
             out.push((q.name.to_string(), J::Obj(entry)));
         }
         out.push(("proc_accessible".to_string(), J::Bool(true)));
-        // `MISP.manage_workers` when the config has it (2.5.1's default config: true), else 1;
-        // the CakeResque generations keep 1.
+        // `MISP.manage_workers` when the config has it (2.5.1's default config and 2.4.199's
+        // both say true), else 1, as the older CakeResque generation keeps it.
         let controls = match self.mode {
-            WorkerMode::Supervisor => J::Bool(true),
-            _ => J::n(1),
+            WorkerMode::Legacy => J::n(1),
+            _ => J::Bool(true),
         };
         out.push(("controls".to_string(), controls));
         if self.mode == WorkerMode::Supervisor {
@@ -466,6 +466,8 @@ impl State {
                 Encoding::V24 if k == "attributes_per_event" || k == "average_user_per_org" => {
                     J::Num(format!("{v}.0"))
                 }
+                // CakePHP's count with a GROUP BY over no rows is false, not 0.
+                Encoding::V24 if k == "contributing_org_count" && *v == 0 => J::Bool(false),
                 Encoding::V24 => J::n(*v),
             };
             (k.clone(), val)
