@@ -81,3 +81,28 @@ fn a_restart_that_registers_under_the_wrong_queue_is_not_healed() {
     }
     assert_eq!(r.perf("restarted"), Some(1.0));
 }
+
+#[test]
+fn redis_down_on_cakeresque_is_named_and_never_posted_for() {
+    let m = cakeresque();
+    m.sim.kill_queue("update");
+    m.sim.set_redis(false);
+    m.http("workers", &[])
+        .expect(2, "MISP WORKERS CRITICAL - MISP could not list its workers, while it answers GET /servers/getVersion (is Redis down?")
+        .says("MISP answered 500 for GET /servers/getWorkers");
+    m.heal(&[])
+        .expect(2, "MISP HEAL CRITICAL - MISP could not list its workers")
+        .says("restart not attempted");
+    m.http("diagnostics", &[]).expect(
+        2,
+        "MISP DIAGNOSTICS CRITICAL - redis: MISP cannot reach Redis",
+    );
+    assert_eq!(posts(&m), 0, "{:?}", m.sim.counts());
+    // A 500 with MISP down as a whole names nothing it cannot know.
+    m.sim
+        .set_fault(Some("/servers/getVersion"), misp_sim::html_500());
+    m.http("workers", &[]).expect(
+        2,
+        "MISP WORKERS CRITICAL - MISP answered 500 for GET /servers/getWorkers",
+    );
+}

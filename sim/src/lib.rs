@@ -455,7 +455,8 @@ impl Sim {
     }
 
     /// `serverSettings` `redisInfo.connection` (default true; false adds
-    /// `connection_error: "Connection refused"`).
+    /// `connection_error: "Connection refused"`). In the CakeResque modes Redis down is
+    /// what MISP 2.4 answers: a bare 500 for the worker list, the restarts and serverSettings.
     pub fn set_redis(&self, up: bool) {
         self.shared.lock().diag.redis = up;
     }

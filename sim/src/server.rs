@@ -494,6 +494,18 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         return cake_error(403, NO_PERMISSION, r);
     }
     let page = lower(2);
+    // MISP 2.4 lets Redis being down through as a bare 500 wherever it reads the workers
+    // (2.5 lists an empty table instead).
+    let needs_redis = matches!(
+        action.as_str(),
+        "getworkers" | "restartdeadworkers" | "restartworkers" | "startworker" | "serversettings"
+    );
+    if ctrl == "servers" && needs_redis {
+        let st = conn.shared.lock();
+        if st.mode != WorkerMode::Supervisor && !st.diag.redis {
+            return cake_error(500, "An Internal Error Has Occurred.", r);
+        }
+    }
     match (ctrl.as_str(), action.as_str()) {
         ("servers", "getworkers") => Reply::json(200, &conn.shared.lock().workers_json(), style),
         ("servers", "restartdeadworkers") | ("servers", "restartworkers") => {

@@ -577,6 +577,55 @@ mod tests {
         assert!(not.summary.starts_with("not healed:"), "{}", not.summary);
     }
 
+    fn cakeresque(scheduler: serde_json::Value, update_alive: bool) -> WorkerTable {
+        let w = |alive: bool| json!([{"pid": 1, "user": "www-data", "alive": alive, "correct_user": true, "ok": alive}]);
+        misp::workers::parse(&json!({
+            "cache": {"ok": true, "workers": w(true), "jobCount": 0},
+            "default": {"ok": true, "workers": w(true), "jobCount": 0},
+            "email": {"ok": true, "workers": w(true), "jobCount": 0},
+            "prio": {"ok": true, "workers": w(true), "jobCount": 0},
+            "update": {"ok": update_alive, "workers": w(update_alive), "jobCount": 0},
+            "scheduler": scheduler,
+            "proc_accessible": true, "controls": true
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_listed_dead_scheduler_alone_gets_no_request() {
+        let dead = json!({"ok": false, "workers": [{"pid": 7, "user": "www-data", "alive": false, "correct_user": true, "ok": false}]});
+        let plan_for = |sched: &serde_json::Value, update_alive| plan(&cakeresque(sched.clone(), update_alive));
+        assert_eq!(plan_for(&dead, true), None);
+        // restartDeadWorkers unlists it, after which its own start works.
+        let both = Some(Plan {
+            restart_dead: true,
+            start_scheduler: true,
+        });
+        assert_eq!(plan_for(&dead, false), both);
+        assert_eq!(
+            plan_for(&json!({"ok": false}), true),
+            Some(Plan {
+                restart_dead: false,
+                start_scheduler: true
+            })
+        );
+        // Supervisor mode has no scheduler of its own: one restart for everything.
+        let mut t = table(false);
+        t.queues.push(misp::workers::Queue {
+            name: "scheduler".into(),
+            workers: vec![],
+            job_count: None,
+            min_workers: None,
+        });
+        assert_eq!(
+            plan(&t),
+            Some(Plan {
+                restart_dead: true,
+                start_scheduler: false
+            })
+        );
+    }
+
     /// The error is mkdir's, not the "No such file or directory" of the lookup after it.
     /// As root nearly everything is writable; /sys refuses new directories to anyone.
     #[test]
