@@ -502,3 +502,33 @@ fn freshness_dates_the_newest_event_change() {
         .stdout
         .contains(&published));
 }
+
+/// MISP's "start worker" for one queue: 2.5 starts the stopped supervisord process; 2.4
+/// starts one more CakeResque worker and leaves the dead one listed, so only
+/// restartDeadWorkers clears it (heal uses startWorker only for CakeResque's scheduler).
+#[test]
+fn start_worker_starts_one_worker_of_a_queue() {
+    let _change = changing();
+    for m in targets() {
+        let _undo = Undo(|| m.restore_workers());
+        m.kill_queue_worker("update");
+        m.wait_for("update to die", &[], |r| r.code == 2);
+        let answer = m.api(
+            "POST",
+            "/servers/startWorker/update",
+            &serde_json::json!({}),
+        );
+        assert_eq!(answer["success"], true, "{}: {answer}", m.version());
+        match m.kind {
+            Kind::V25 => m
+                .wait_for("update back", &[], |r| r.code == 0)
+                .expect(0, "MISP WORKERS OK - 21 workers alive, 0 dead"),
+            Kind::V24 => m
+                .wait_for("a new update worker", &[], |r| r.code == 1)
+                .expect(
+                    1,
+                    "MISP WORKERS WARNING - 6 workers alive, 1 dead in 6 queues",
+                ),
+        };
+    }
+}

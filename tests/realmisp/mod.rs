@@ -315,6 +315,19 @@ impl RealMisp {
             .status()
             .expect("run setup.sh");
         assert!(out.success(), "{} failed", script.display());
+        // start.sh's `stop --all` can leave a dead worker registered (kill: No such
+        // process); removing it as MISP's workerRemoveDead does lets setup.sh start what
+        // is then missing.
+        if self.kind == Kind::V24 && self.forget_dead_cakeresque_workers() > 0 {
+            let again = Command::new("bash")
+                .arg(&script)
+                .envs(setup.get_envs().filter_map(|(k, v)| Some((k, v?))))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .status()
+                .expect("run setup.sh");
+            assert!(again.success(), "{} failed", script.display());
+        }
         if self.kind == Kind::V24 {
             // start.sh runs in the background: stop --all, then one queue after the other,
             // the scheduler last.
@@ -405,6 +418,24 @@ impl RealMisp {
             .filter(|pair| pair.len() == 2 && pair[1].contains(&saved) && pair[0] != scheduler)
             .map(|pair| pair[0].trim().to_owned())
             .collect()
+    }
+
+    /// Removes registrations of CakeResque workers whose process is gone; how many.
+    pub fn forget_dead_cakeresque_workers(&self) -> usize {
+        let port = self.redis_port.as_str();
+        let listed = self.sh("redis-cli", &["-p", port, "hkeys", "resque:ResqueWorker"]);
+        let dead: Vec<&str> = listed
+            .lines()
+            .map(str::trim)
+            .filter(|pid| pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists())
+            .collect();
+        for pid in &dead {
+            self.sh(
+                "redis-cli",
+                &["-p", port, "hdel", "resque:ResqueWorker", pid],
+            );
+        }
+        dead.len()
     }
 
     /// Kills (SIGKILL) one worker of `queue`, the way each MISP runs it.
