@@ -73,6 +73,9 @@ fn cakeresque_lists_a_scheduler_and_no_supervisord_and_counts_as_numbers() {
     for key in ["event_count", "user_count", "org_count"] {
         assert!(stats["stats"][key].is_number(), "{key}: {stats}");
     }
+    // backgroundJobsStatus is SimpleBackgroundJobs', which CakeResque leaves unconfigured.
+    let d = m.http("diagnostics", &[]);
+    assert!(!d.stdout.contains("background jobs"), "{d:#?}");
     m.http("stats", &[]).expect(0, "MISP STATS OK - ");
     m.http("users", &[]).expect(0, "MISP USERS OK - ");
 }

@@ -286,6 +286,11 @@ fn background_jobs(r: &Map<String, Value>) -> Option<Problem> {
     if status == "OK" {
         None
     } else if status.starts_with("Not configured") {
+        // The status is SimpleBackgroundJobs' (2.5's supervisor mode). A 2.4 install that
+        // runs CakeResque workers instead has it off on purpose; `workers` checks those.
+        if cakeresque(r) {
+            return None;
+        }
         finding(
             "background_jobs",
             State::Warning,
@@ -298,6 +303,21 @@ fn background_jobs(r: &Map<String, Value>) -> Option<Problem> {
             format!("background jobs: {}", status.trim_end_matches('.')),
         )
     }
+}
+
+/// `SimpleBackgroundJobs.enabled` false with `MISP.background_jobs` on: MISP 2.4's
+/// CakeResque workers.
+fn cakeresque(r: &Map<String, Value>) -> bool {
+    let setting = |name: &str| {
+        r.get("finalSettings")?
+            .as_array()?
+            .iter()
+            .find(|s| s.get("setting").and_then(Value::as_str) == Some(name))?
+            .get("value")
+            .and_then(flag)
+    };
+    setting("SimpleBackgroundJobs.enabled") == Some(false)
+        && setting("MISP.background_jobs") == Some(true)
 }
 
 /// `redisInfo.connection`: MISP cannot reach Redis (sessions, caches and jobs need it).
@@ -498,6 +518,22 @@ mod tests {
             ],
             "backgroundJobsStatus": "OK"
         })
+    }
+
+    #[test]
+    fn simple_background_jobs_unconfigured_is_no_finding_on_cakeresque() {
+        let mut r = healthy();
+        r["backgroundJobsStatus"] = json!("Not configured (so not tested)");
+        let o = judge(&r, &[]).unwrap();
+        assert_eq!(o.state, State::Warning, "{o:#?}");
+        assert!(o.summary.contains("background jobs are not configured"), "{}", o.summary);
+        for (setting, value) in [("SimpleBackgroundJobs.enabled", false), ("MISP.background_jobs", true)] {
+            r["finalSettings"].as_array_mut().unwrap().push(
+                json!({"level": 1, "setting": setting, "value": value, "type": "boolean", "error": 0}),
+            );
+        }
+        let o = judge(&r, &[]).unwrap();
+        assert_eq!(o.state, State::Ok, "{o:#?}");
     }
 
     #[test]
