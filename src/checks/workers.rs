@@ -59,7 +59,8 @@ pub async fn fetch(client: &Client) -> Result<WorkerTable, Error> {
     let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
     let json = match misp::json(&resp, "GET", PATH) {
         Ok(json) => json,
-        Err(e) => return Err(why_unlisted(client, e).await),
+        Err(e) if misp_exception(&resp.body) => return Err(why_unlisted(client, e).await),
+        Err(e) => return Err(e),
     };
     let table = misp::workers::parse(&json).map_err(|e| match e {
         ParseError::BackgroundJobsDisabled => Error::BackgroundJobsDisabled,
@@ -82,6 +83,13 @@ async fn why_unlisted(client: &Client, e: Error) -> Error {
         Ok(resp) if resp.status == 200 => Error::WorkersUnlisted(e.to_string()),
         _ => e,
     }
+}
+
+/// MISP's own JSON for an exception (`{"name", "message", "url"}`), not a proxy's or
+/// PHP's error page, which would point elsewhere.
+fn misp_exception(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("message").is_some_and(serde_json::Value::is_string) && v.get("url").is_some())
 }
 
 /// True when some worker is dead or missing, the only thing a restart can mend.
