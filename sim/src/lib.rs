@@ -362,6 +362,12 @@ impl Sim {
         self.shared.lock().kill(queue, true)
     }
 
+    /// CakeResque's start race, once: the next restart of `from`'s dead workers registers
+    /// them under `to` (seen on a real MISP 2.4: the new update worker listed as default).
+    pub fn misregister_next_restart(&self, from: &'static str, to: &'static str) {
+        self.shared.lock().misregister = Some((from, to));
+    }
+
     /// Runs `queue`'s workers as `user` (MISP's own is `www-data`), as a supervisor
     /// program with another `user=` does.
     pub fn set_worker_user(&self, queue: &str, user: &str) {
@@ -479,7 +485,8 @@ impl Sim {
     }
 
     /// `serverSettings` `redisInfo.connection` (default true; false adds
-    /// `connection_error: "Connection refused"`).
+    /// `connection_error: "Connection refused"`). In the CakeResque modes Redis down is
+    /// what MISP 2.4 answers: a bare 500 for the worker list, the restarts and serverSettings.
     pub fn set_redis(&self, up: bool) {
         self.shared.lock().diag.redis = up;
     }

@@ -489,7 +489,11 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         (ctrl.as_str(), action.as_str()),
         (
             "servers",
-            "getworkers" | "restartdeadworkers" | "restartworkers" | "serversettings"
+            "getworkers"
+                | "restartdeadworkers"
+                | "restartworkers"
+                | "startworker"
+                | "serversettings"
         )
     );
     if admin_only && role != Role::SiteAdmin {
@@ -499,6 +503,18 @@ fn route(conn: &Conn, r: &Req) -> Reply {
     let expiration = (role == Role::SiteAdmin)
         .then(|| conn.shared.lock().key.header())
         .flatten();
+    // MISP 2.4 lets Redis being down through as a bare 500 wherever it reads the workers
+    // (2.5 lists an empty table instead).
+    let needs_redis = matches!(
+        action.as_str(),
+        "getworkers" | "restartdeadworkers" | "restartworkers" | "startworker" | "serversettings"
+    );
+    if ctrl == "servers" && needs_redis {
+        let st = conn.shared.lock();
+        if st.mode != WorkerMode::Supervisor && !st.diag.redis {
+            return cake_error(500, "An Internal Error Has Occurred.", r);
+        }
+    }
     let mut rep = match (ctrl.as_str(), action.as_str()) {
         ("servers", "getworkers") => Reply::json(200, &conn.shared.lock().workers_json(), style),
         ("servers", "restartdeadworkers") | ("servers", "restartworkers") => {
@@ -506,6 +522,23 @@ fn route(conn: &Conn, r: &Req) -> Reply {
                 return cake_error(405, "Method Not Allowed", r);
             }
             restart(conn, action == "restartworkers", r, style)
+        }
+        ("servers", "startworker") => {
+            if r.method != "POST" {
+                return cake_error(405, "Method Not Allowed", r);
+            }
+            if !conn.shared.lock().start_worker(&page) {
+                return cake_error(405, "Invalid worker type.", r);
+            }
+            let body = J::obj([
+                ("saved", J::Bool(true)),
+                ("success", J::Bool(true)),
+                ("name", J::s("Worker start signal sent")),
+                ("message", J::s("Worker start signal sent")),
+                ("url", J::s(format!("/servers/startWorker/{page}"))),
+                ("id", J::s(page.clone())),
+            ]);
+            Reply::json(200, &body, style)
         }
         ("events", "index") | ("events", "") => events(conn, &segs, r, style),
         ("users", "statistics") if page.is_empty() || page == "data" => {

@@ -124,7 +124,8 @@ pub async fn run(client: &Client, ignore: &[Finding], timeout: Duration) -> Resu
 
 /// MISP builds the report from Redis among others and answers a bare 500 when Redis is
 /// down, which names nothing. The worker list (one cheap request) tells that case apart:
-/// MISP then cannot list workers nor read a queue length.
+/// MISP then cannot list workers nor read a queue length (2.5), or fails on the list
+/// while answering the rest (2.4).
 async fn why_report_failed(client: &Client, e: Error, ignore: &[Finding]) -> Error {
     let server_error = matches!(&e, Error::Status { status, .. } if *status >= 500);
     if !server_error || ignore.contains(&Finding::Redis) {
@@ -132,6 +133,7 @@ async fn why_report_failed(client: &Client, e: Error, ignore: &[Finding]) -> Err
     }
     match super::workers::fetch(client).await {
         Ok(table) if table.unlisted() => Error::RedisUnreachable(e.to_string()),
+        Err(Error::WorkersUnlisted(_)) => Error::RedisUnreachable(e.to_string()),
         _ => e,
     }
 }
@@ -293,6 +295,11 @@ fn background_jobs(r: &Map<String, Value>) -> Option<Problem> {
     if status == "OK" {
         None
     } else if status.starts_with("Not configured") {
+        // The status is SimpleBackgroundJobs' (2.5's supervisor mode). A 2.4 install that
+        // runs CakeResque workers instead has it off on purpose; `workers` checks those.
+        if cakeresque(r) {
+            return None;
+        }
         finding(
             "background_jobs",
             State::Warning,
@@ -305,6 +312,21 @@ fn background_jobs(r: &Map<String, Value>) -> Option<Problem> {
             format!("background jobs: {}", status.trim_end_matches('.')),
         )
     }
+}
+
+/// `SimpleBackgroundJobs.enabled` false with `MISP.background_jobs` on: MISP 2.4's
+/// CakeResque workers.
+fn cakeresque(r: &Map<String, Value>) -> bool {
+    let setting = |name: &str| {
+        r.get("finalSettings")?
+            .as_array()?
+            .iter()
+            .find(|s| s.get("setting").and_then(Value::as_str) == Some(name))?
+            .get("value")
+            .and_then(flag)
+    };
+    setting("SimpleBackgroundJobs.enabled") == Some(false)
+        && setting("MISP.background_jobs") == Some(true)
 }
 
 /// `redisInfo.connection`: MISP cannot reach Redis (sessions, caches and jobs need it).
@@ -508,6 +530,22 @@ mod tests {
             ],
             "backgroundJobsStatus": "OK"
         })
+    }
+
+    #[test]
+    fn simple_background_jobs_unconfigured_is_no_finding_on_cakeresque() {
+        let mut r = healthy();
+        r["backgroundJobsStatus"] = json!("Not configured (so not tested)");
+        let o = judge(&r, &[]).unwrap();
+        assert_eq!(o.state, State::Warning, "{o:#?}");
+        assert!(o.summary.contains("background jobs are not configured"), "{}", o.summary);
+        for (setting, value) in [("SimpleBackgroundJobs.enabled", false), ("MISP.background_jobs", true)] {
+            r["finalSettings"].as_array_mut().unwrap().push(
+                json!({"level": 1, "setting": setting, "value": value, "type": "boolean", "error": 0}),
+            );
+        }
+        let o = judge(&r, &[]).unwrap();
+        assert_eq!(o.state, State::Ok, "{o:#?}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use clap::Args;
 use hyper::Method;
 
 const PATH: &str = "/servers/getWorkers";
+const VERSION: &str = "/servers/getVersion";
 
 /// The snmp/cacti fields of `workers` and `heal`.
 pub const LAYOUT: &[&str] = &["alive", "dead"];
@@ -57,7 +58,11 @@ impl Check for Settings {
 /// `GET /servers/getWorkers`, parsed.
 pub async fn fetch(client: &Client) -> Result<WorkerTable, Error> {
     let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
-    let json = misp::json(&resp, "GET", PATH)?;
+    let json = match misp::json(&resp, "GET", PATH) {
+        Ok(json) => json,
+        Err(e) if misp_exception(&resp.body) => return Err(why_unlisted(client, e).await),
+        Err(e) => return Err(e),
+    };
     let table = misp::workers::parse(&json).map_err(|e| match e {
         ParseError::BackgroundJobsDisabled => Error::BackgroundJobsDisabled,
         ParseError::Malformed(reason) => Error::Malformed {
@@ -66,6 +71,26 @@ pub async fn fetch(client: &Client) -> Result<WorkerTable, Error> {
         },
     })?;
     Ok(table)
+}
+
+/// MISP 2.4 answers a bare 500 for the worker list when Redis is down (2.5 sends an empty
+/// table instead). If MISP answers its cheapest call meanwhile, PHP and the database work,
+/// which leaves Redis as what the worker list needs and the rest does not.
+async fn why_unlisted(client: &Client, e: Error) -> Error {
+    if !matches!(&e, Error::Status { status, .. } if *status >= 500) {
+        return e;
+    }
+    match client.send(Method::GET, VERSION, Kind::Rest).await {
+        Ok(resp) if resp.status == 200 => Error::WorkersUnlisted(e.to_string()),
+        _ => e,
+    }
+}
+
+/// MISP's own JSON for an exception (`{"name", "message", "url"}`), not a proxy's or
+/// PHP's error page, which would point elsewhere.
+fn misp_exception(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("message").is_some_and(serde_json::Value::is_string) && v.get("url").is_some())
 }
 
 /// True when some worker is dead or missing, the only thing a restart can mend.
