@@ -6,7 +6,7 @@ use crate::check_name::CheckName;
 use crate::cli::Defaults;
 use crate::error::Error;
 use crate::misp::workers::WorkerTable;
-use crate::outcome::{as_value, Metric, Outcome, Thresholds};
+use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};
 use crate::range::RangeUnit;
 use clap::Args;
 
@@ -31,9 +31,20 @@ impl Check for Settings {
     }
 }
 
-/// The total against `-w`/`-c`.
+/// The total against `-w`/`-c`. A queue without a length is not an empty queue: when MISP
+/// gives none at all (Redis down on MISP 2.5, so nothing is queued nor taken) the check is
+/// CRITICAL, when only some lack one UNKNOWN, and no total is made up from the rest.
 pub fn judge(table: &WorkerTable, t: &Thresholds) -> Outcome {
     let s = table.summary();
+    if s.jobs_by_queue.is_empty() && !s.jobs_unknown.is_empty() {
+        let why = if table.unlisted() {
+            "MISP could not read any queue length (is Redis down? MISP's error log says why)"
+        } else {
+            "MISP sent no queue length"
+        };
+        let summary = format!("{why}: jobs queued in {} unknown", s.jobs_unknown.join(", "));
+        return Outcome::new(CheckName::Jobs, State::Critical, summary);
+    }
     let busy: Vec<String> = s
         .jobs_by_queue
         .iter()
@@ -44,7 +55,15 @@ pub fn judge(table: &WorkerTable, t: &Thresholds) -> Outcome {
     if !busy.is_empty() {
         let _ = write!(summary, " ({})", busy.join(", "));
     }
-    let mut out = Outcome::new(CheckName::Jobs, t.evaluate(as_value(s.jobs)), summary);
+    let mut state = t.evaluate(as_value(s.jobs));
+    if !s.jobs_unknown.is_empty() {
+        state = state.worst(State::Unknown);
+        summary = format!(
+            "no queue length for {} (not counted); {summary}",
+            s.jobs_unknown.join(", ")
+        );
+    }
+    let mut out = Outcome::new(CheckName::Jobs, state, summary);
     out.metrics = vec![Metric::count("jobs", as_value(s.jobs)).with_thresholds(t)];
     out.metrics.extend(
         s.jobs_by_queue
@@ -58,7 +77,6 @@ pub fn judge(table: &WorkerTable, t: &Thresholds) -> Outcome {
 mod tests {
     use super::*;
     use crate::misp::workers::parse;
-    use crate::outcome::State;
     use crate::range::{Range, RangeUnit};
     use serde_json::json;
 
@@ -79,5 +97,21 @@ mod tests {
         assert_eq!(o.metric("jobs_email"), Some(87.0));
         assert_eq!(o.state, State::Critical);
         assert!(o.summary.contains("default 1532"), "{}", o.summary);
+    }
+
+    #[test]
+    fn a_queue_without_a_length_is_not_an_empty_queue() {
+        let mut v = json!({});
+        for q in crate::misp::workers::CORE_QUEUES {
+            v[q] = json!({"ok": false});
+        }
+        let o = judge(&parse(&v).unwrap(), &Thresholds::default());
+        assert_eq!(o.state, State::Critical);
+        assert!(o.summary.starts_with("MISP could not read any queue length (is Redis down?"), "{}", o.summary);
+        assert_eq!(o.metric("jobs"), None);
+        v["default"] = json!({"ok": true, "jobCount": 3});
+        let o = judge(&parse(&v).unwrap(), &Thresholds::default());
+        assert_eq!(o.state, State::Unknown);
+        assert!(o.summary.starts_with("no queue length for cache, email, prio, update (not counted); 3 jobs queued"), "{}", o.summary);
     }
 }

@@ -123,12 +123,17 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
     for (queue, alive, min) in &s.short {
         problems.push(format!("{queue}: {alive} of {}", plural(*min, "worker")));
     }
+    // A queue without a length is not an empty one: no "0 jobs queued" made up.
+    let queued = if s.jobs_by_queue.is_empty() && !s.jobs_unknown.is_empty() {
+        "jobs queued unknown".to_owned()
+    } else {
+        format!("{} queued", plural(s.jobs, "job"))
+    };
     let counts = format!(
-        "{} alive, {} dead in {}, {} queued",
+        "{} alive, {} dead in {}, {queued}",
         plural(s.alive, "worker"),
         s.dead,
         plural(table.queues.len() as u64, "queue"),
-        plural(s.jobs, "job")
     );
     let summary = if problems.is_empty() {
         counts
@@ -181,8 +186,10 @@ pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
         Metric::count("dead", as_value(s.dead)).with_thresholds(t),
         Metric::count("wrong_user", as_value(s.wrong_user)),
         Metric::count("queues_down", as_value(s.queues_down.len() as u64)),
-        Metric::count("jobs", as_value(s.jobs)),
     ];
+    if !s.jobs_by_queue.is_empty() || s.jobs_unknown.is_empty() {
+        m.push(Metric::count("jobs", as_value(s.jobs)));
+    }
     m.extend(
         s.jobs_by_queue
             .iter()

@@ -261,6 +261,9 @@ pub struct Summary {
     pub jobs: u64,
     /// `(queue, jobCount)` for each queue that reports one.
     pub jobs_by_queue: Vec<(String, u64)>,
+    /// Core queues without a `jobCount`: their backlog is unknown, not zero (MISP 2.5 sends
+    /// none when it cannot reach Redis).
+    pub jobs_unknown: Vec<String>,
     /// Some entry had `alive: "N/A"`.
     pub liveness_unknown: bool,
 }
@@ -301,9 +304,15 @@ impl WorkerTable {
             if let Some(min) = q.min_workers.filter(|_| q.missing() > 0 && !q.is_down()) {
                 s.short.push((q.name.clone(), q.alive(), min));
             }
-            if let Some(j) = q.job_count {
-                s.jobs = s.jobs.saturating_add(j);
-                s.jobs_by_queue.push((q.name.clone(), j));
+            match q.job_count {
+                Some(j) => {
+                    s.jobs = s.jobs.saturating_add(j);
+                    s.jobs_by_queue.push((q.name.clone(), j));
+                }
+                None if CORE_QUEUES.contains(&q.name.as_str()) => {
+                    s.jobs_unknown.push(q.name.clone());
+                }
+                None => {}
             }
             s.liveness_unknown |= q.workers.iter().any(|w| w.liveness_unknown);
         }
