@@ -30,3 +30,61 @@ fn redis_down_leaves_the_backlog_unknown_not_zero() {
     all.expect(2, "MISP ALL CRITICAL - 2 of 2 checks not OK")
         .says("\\_[CRITICAL] jobs - MISP could not read any queue length");
 }
+
+impl realmisp::RealMisp {
+    /// Sets supervisord's `autorestart` for every worker (MISP's installer writes `true`) and
+    /// has supervisord apply it, which restarts the workers; returns whether it was on.
+    fn set_autorestart(&self, on: bool) -> bool {
+        let conf = self.dir.join("etc/supervisord.conf");
+        let text = std::fs::read_to_string(&conf).expect("supervisord.conf");
+        let was = text.contains("autorestart=true");
+        let (from, to) = if on {
+            ("autorestart=false", "autorestart=true")
+        } else {
+            ("autorestart=true", "autorestart=false")
+        };
+        if text.contains(from) {
+            std::fs::write(&conf, text.replace(from, to)).expect("write supervisord.conf");
+            self.supervisorctl(&["reread"]);
+            self.supervisorctl(&["update"]);
+        }
+        // A worker killed too often in a row ends FATAL; start it, as a test found it.
+        self.supervisorctl(&["start", "misp-workers:*"]);
+        self.wait_for("every worker after the change", &[], |r| r.code == 0);
+        was
+    }
+}
+
+/// Autorestart on for the test, as it was after.
+fn autorestarting(m: &'static realmisp::RealMisp) -> Undo<impl FnMut()> {
+    let was = m.set_autorestart(true);
+    Undo(move || {
+        m.set_autorestart(was);
+        m.restore_workers();
+    })
+}
+
+#[test]
+fn a_worker_being_respawned_is_not_a_worker_of_another_user() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let _undo = autorestarting(m);
+    let mut seen = Vec::new();
+    for round in 0..40u64 {
+        m.kill_worker("update_00");
+        // Land the check anywhere in supervisord's respawn, the fork included.
+        std::thread::sleep(std::time::Duration::from_millis(round % 10 * 100));
+        let r = m.http("workers", &[]);
+        if r.stdout.contains("not as MISP's own user") {
+            seen.push(r.stdout.lines().next().unwrap_or_default().to_owned());
+        }
+        m.wait_for("the update worker back", &[], |r| r.code == 0);
+        // Past supervisord's startsecs (1s), or the next kill counts as a failed start and
+        // the worker ends FATAL after a few.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+    }
+    assert!(
+        seen.is_empty(),
+        "a respawning worker called another user's: {seen:#?}"
+    );
+}

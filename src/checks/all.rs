@@ -251,7 +251,7 @@ async fn judge_both(
     let (ta, tb) = (&a.opts.thresholds, &b.opts.thresholds);
     match (&a.check, &b.check) {
         (CheckArgs::Workers(w), CheckArgs::Jobs(j)) => {
-            let table = workers::fetch(client).await?;
+            let table = workers::fetch_settled(client).await?;
             Ok(Some((
                 workers::judge(
                     CheckName::Workers,

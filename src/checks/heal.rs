@@ -71,7 +71,7 @@ impl Check for Settings {
 /// Checks the workers and heals them if needed.
 pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Result<Outcome, Error> {
     let rules = settings.rules();
-    let before = rules.apply(workers::fetch(client).await?);
+    let before = rules.apply(workers::fetch_settled(client).await?);
     if workers::healthy(&before) {
         let mut out = workers::judge(CheckName::Heal, &before, t);
         out.metrics.push(Metric::count("restarted", 0.0));
@@ -189,7 +189,7 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
 
 async fn recheck(client: &Client, settle: Duration, rules: &QueueRules) -> Result<WorkerTable, Error> {
     client.sleep(settle, Phase::Settling).await?;
-    Ok(rules.apply(workers::fetch(client).await?))
+    Ok(rules.apply(workers::fetch_settled(client).await?))
 }
 
 async fn request_restart(client: &Client) -> Result<serde_json::Value, Error> {

@@ -3,7 +3,7 @@
 use super::{heal, plural, Check, Context};
 use crate::check_name::CheckName;
 use crate::cli::Defaults;
-use crate::error::Error;
+use crate::error::{Error, Phase};
 use crate::http::{Client, Kind};
 use crate::misp;
 use crate::misp::workers::{ParseError, WorkerTable};
@@ -11,6 +11,7 @@ use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};
 use crate::range::{Range, RangeUnit};
 use clap::Args;
 use hyper::Method;
+use std::time::Duration;
 
 const PATH: &str = "/servers/getWorkers";
 
@@ -48,7 +49,7 @@ impl Check for Settings {
         if self.restart_dead_workers {
             return heal::heal(client, cx.thresholds(), &self.heal).await;
         }
-        let table = self.heal.rules().apply(fetch(client).await?);
+        let table = self.heal.rules().apply(fetch_settled(client).await?);
         Ok(judge(CheckName::Workers, &table, cx.thresholds()))
     }
 }
@@ -65,6 +66,31 @@ pub async fn fetch(client: &Client) -> Result<WorkerTable, Error> {
         },
     })?;
     Ok(table)
+}
+
+/// How long a worker seen as another user's is given to finish starting before the table
+/// is read again.
+const RESPAWN_PAUSE: Duration = Duration::from_secs(1);
+
+/// The worker table, read a second time after [`RESPAWN_PAUSE`] when it shows a worker of
+/// another user. supervisord forks a (re)started worker as root and only then switches to
+/// the worker's user, and MISP reads the owner from `/proc/PID/status`: a check that runs
+/// while supervisord respawns a worker sees, for a few milliseconds, a worker "running as
+/// root". A worker really configured as another user still is one a second later. The
+/// second look is skipped when it would not leave the deadline room for one more request.
+pub async fn fetch_settled(client: &Client) -> Result<WorkerTable, Error> {
+    let first = fetch(client).await?;
+    if first.summary().wrong_user == 0 {
+        return Ok(first);
+    }
+    let left = client
+        .deadline()
+        .saturating_duration_since(tokio::time::Instant::now());
+    if left < RESPAWN_PAUSE * 3 {
+        return Ok(first);
+    }
+    client.sleep(RESPAWN_PAUSE, Phase::Check).await?;
+    fetch(client).await
 }
 
 /// True when some worker is dead or missing, the only thing a restart can mend.
