@@ -88,3 +88,49 @@ fn a_worker_being_respawned_is_not_a_worker_of_another_user() {
         "a respawning worker called another user's: {seen:#?}"
     );
 }
+
+impl realmisp::RealMisp {
+    /// Kills `process` each time supervisord respawns it, until supervisord gives up on it
+    /// (FATAL), as it does for workers that cannot start while Redis is away.
+    fn kill_until_fatal(&self, process: &str) {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(40);
+        let name = format!("misp-workers:{process}");
+        while !self.supervisorctl(&["status", &name]).contains("FATAL") {
+            assert!(
+                std::time::Instant::now() < until,
+                "{process} never ended FATAL"
+            );
+            let pid = self.supervisorctl(&["pid", &name]).trim().to_owned();
+            if pid.parse::<u32>().is_ok_and(|p| p > 0) {
+                self.sh("kill", &["-9", &pid]);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+}
+
+#[test]
+fn workers_that_did_not_come_back_show_against_the_usual_count() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let _undo = autorestarting(m);
+    // The poll before the loss is the one that knows the usual count.
+    m.http("workers", &[])
+        .expect(0, "MISP WORKERS OK - 21 workers alive");
+    m.kill_until_fatal("default_03");
+    m.kill_until_fatal("default_04");
+    m.http("workers", &[]).expect(
+        1,
+        "MISP WORKERS WARNING - default: 3 of usually 5 workers (the others stopped or never came back); 19 workers alive, 2 dead",
+    );
+    m.http("all", &["--only", "workers,jobs"])
+        .expect(1, "MISP ALL WARNING")
+        .says("default: 3 of usually 5 workers");
+    // A day later the lower count would be the usual one; without memory it is OK.
+    m.http("workers", &["--remember-workers", "0"])
+        .expect(0, "MISP WORKERS OK - 19 workers alive");
+    // The heal that brings them back, then the usual count holds again.
+    m.supervisorctl(&["start", "misp-workers:*"]);
+    m.wait_for("the workers back", &[], |r| r.code == 0)
+        .expect(0, "MISP WORKERS OK - 21 workers alive");
+}

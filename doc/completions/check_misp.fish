@@ -159,6 +159,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s 6 -l i
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l remember-workers -d 'Forget a queue\'s usual worker count once fewer have run this long (0: remember nothing)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l cooldown -d 'Never restart twice within this time' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l state-file -d 'Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l settle -d 'Wait this long after a restart before re-checking' -r

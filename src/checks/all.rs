@@ -252,14 +252,10 @@ async fn judge_both(
     match (&a.check, &b.check) {
         (CheckArgs::Workers(w), CheckArgs::Jobs(j)) => {
             let table = workers::fetch_settled(client).await?;
-            Ok(Some((
-                workers::judge(
-                    CheckName::Workers,
-                    &w.heal.rules().apply(table.clone()),
-                    ta,
-                ),
-                jobs::judge(&table.without(&j.ignore_queue), tb),
-            )))
+            let (judged, note) = w.with_usual(client, w.heal.rules().apply(table.clone()));
+            let mut first = workers::judge(CheckName::Workers, &judged, ta);
+            first.details.extend(note);
+            Ok(Some((first, jobs::judge(&table.without(&j.ignore_queue), tb))))
         }
         (CheckArgs::Stats(_), CheckArgs::Users(_)) => {
             let figures = stats::fetch(client).await?;

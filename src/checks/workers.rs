@@ -6,12 +6,14 @@ use crate::cli::Defaults;
 use crate::error::{Error, Phase};
 use crate::http::{Client, Kind};
 use crate::misp;
-use crate::misp::workers::{ParseError, WorkerTable};
+use crate::memory;
+use crate::misp::workers::{ParseError, Usual, WorkerTable};
 use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};
 use crate::range::{Range, RangeUnit};
 use clap::Args;
 use hyper::Method;
-use std::time::Duration;
+use crate::cli::parse_duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const PATH: &str = "/servers/getWorkers";
 
@@ -24,6 +26,9 @@ pub struct Settings {
     /// Restart dead workers when (and only when) some are dead; same as the heal check
     #[arg(long)]
     pub restart_dead_workers: bool,
+    /// Forget a queue's usual worker count once fewer have run this long (0: remember nothing)
+    #[arg(long, default_value = "1d", value_parser = forget_after, value_name = "DURATION")]
+    pub remember_workers: Duration,
     #[command(flatten)]
     pub heal: heal::Settings,
 }
@@ -50,7 +55,49 @@ impl Check for Settings {
             return heal::heal(client, cx.thresholds(), &self.heal).await;
         }
         let table = self.heal.rules().apply(fetch_settled(client).await?);
-        Ok(judge(CheckName::Workers, &table, cx.thresholds()))
+        let (table, note) = self.with_usual(client, table);
+        let mut out = judge(CheckName::Workers, &table, cx.thresholds());
+        out.details.extend(note);
+        Ok(out)
+    }
+}
+
+/// A duration, or `0` to remember nothing.
+fn forget_after(s: &str) -> Result<Duration, String> {
+    match s.trim() {
+        "0" | "off" => Ok(Duration::ZERO),
+        other => parse_duration(other),
+    }
+}
+
+impl Settings {
+    /// The table judged against each queue's usual worker count, remembered in the state
+    /// directory; the note says why memory was not used, if it was not.
+    pub fn with_usual(&self, client: &Client, table: WorkerTable) -> (WorkerTable, Option<String>) {
+        if self.remember_workers.is_zero() {
+            return (table, None);
+        }
+        let url = client.base().identity();
+        let path = match memory::path("workers", &url) {
+            Ok(p) => p,
+            Err(e) => return (table, Some(format!("usual worker counts not remembered: {e}"))),
+        };
+        let (prior, mut note) = match memory::load::<Usual>(&path) {
+            Ok(p) => (p, None),
+            Err(e) => (None, Some(e)),
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let forget = self.remember_workers.as_secs();
+        let (table, next) = table.with_usual(prior.as_ref(), &url, now, forget);
+        if prior.as_ref() != Some(&next) {
+            if let Err(e) = memory::save(&path, &next) {
+                note = Some(format!("usual worker counts not remembered: {e}"));
+            }
+        }
+        (table, note)
     }
 }
 
@@ -147,7 +194,15 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
         ));
     }
     for (queue, alive, min) in &s.short {
-        problems.push(format!("{queue}: {alive} of {}", plural(*min, "worker")));
+        let usual = table.queues.iter().any(|q| &q.name == queue && q.usual);
+        problems.push(if usual {
+            format!(
+                "{queue}: {alive} of usually {} (the others stopped or never came back)",
+                plural(*min, "worker")
+            )
+        } else {
+            format!("{queue}: {alive} of {}", plural(*min, "worker"))
+        });
     }
     // A queue without a length is not an empty one: no "0 jobs queued" made up.
     let queued = if s.jobs_by_queue.is_empty() && !s.jobs_unknown.is_empty() {
@@ -180,10 +235,11 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
                 0 => String::new(),
                 n => format!(", {n} as {}", q.wrong_users().join(", ")),
             };
-            let min = q
-                .min_workers
-                .map(|m| format!(" (expected {m})"))
-                .unwrap_or_default();
+            let min = match q.min_workers {
+                Some(m) if q.usual => format!(" (usually {m})"),
+                Some(m) => format!(" (expected {m})"),
+                None => String::new(),
+            };
             format!(
                 "{}: {} alive{min}, {} dead{wrong}{jobs}{down}",
                 q.name,
