@@ -134,3 +134,109 @@ fn workers_that_did_not_come_back_show_against_the_usual_count() {
     m.wait_for("the workers back", &[], |r| r.code == 0)
         .expect(0, "MISP WORKERS OK - 21 workers alive");
 }
+
+impl realmisp::RealMisp {
+    /// Queues one background job on the `default` queue (a correlation rebuild, which finds
+    /// nothing to do on this MISP).
+    fn queue_default_job(&self, headers: &std::path::Path) {
+        let url = format!("{}/attributes/generateCorrelation", self.http);
+        let h = format!("@{}", headers.display());
+        let code = self.sh(
+            "curl",
+            &[
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-X",
+                "POST",
+                "-H",
+                &h,
+                "-d",
+                "{}",
+                &url,
+            ],
+        );
+        assert_eq!(code.trim(), "302", "queueing a job: {code}");
+    }
+
+    fn pids(&self, processes: &[&str]) -> Vec<String> {
+        processes
+            .iter()
+            .map(|p| {
+                self.supervisorctl(&["pid", &format!("misp-workers:{p}")])
+                    .trim()
+                    .to_owned()
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn jobs_nobody_takes_are_named_once_they_have_waited_too_long() {
+    let Some(m) = misp() else { return };
+    let _change = changing();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let headers = dir.path().join("headers");
+    std::fs::write(
+        &headers,
+        format!(
+            "Authorization: {}\nAccept: application/json\nContent-Type: application/json\n",
+            m.key
+        ),
+    )
+    .expect("header file");
+    // Nothing waits yet: whatever an earlier run remembered about the queue is cleared.
+    m.http("jobs", &[])
+        .expect(0, "MISP JOBS OK - 0 jobs queued");
+    let pids = m.pids(&[
+        "default_00",
+        "default_01",
+        "default_02",
+        "default_03",
+        "default_04",
+    ]);
+    assert!(
+        pids.iter().all(|p| p.parse::<u32>().is_ok_and(|p| p > 0)),
+        "{pids:?}"
+    );
+    let _undo = Undo(|| {
+        for pid in &pids {
+            m.sh("kill", &["-CONT", pid]);
+        }
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while m.http("jobs", &[]).code != 0 && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        m.restore_workers();
+    });
+    // Hung, not dead: stopped workers stay listed and alive.
+    for pid in &pids {
+        m.sh("kill", &["-STOP", pid]);
+    }
+    for _ in 0..8 {
+        m.queue_default_job(&headers);
+    }
+    let stalled = ["--stalled-warning", "5s", "--stalled-critical", "1h"];
+    m.http("jobs", &stalled).expect(0, "MISP JOBS OK - ");
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    let r = m.http("jobs", &stalled);
+    r.expect(
+        1,
+        "MISP JOBS WARNING - default: 8 jobs waiting and none taken for ",
+    )
+    .says("(workers hung or stopped?)");
+    assert!(r.perf("stalled").is_some_and(|s| s >= 5.0), "{r:#?}");
+    m.http("workers", &[])
+        .expect(0, "MISP WORKERS OK - 21 workers alive");
+    m.http("all", &["--only", "jobs", "-v"])
+        .says("default: 8 jobs waiting, none taken for ");
+    // Taken again: OK at once.
+    for pid in &pids {
+        m.sh("kill", &["-CONT", pid]);
+    }
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    m.http("jobs", &stalled)
+        .expect(0, "MISP JOBS OK - 0 jobs queued");
+}

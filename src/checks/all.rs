@@ -255,7 +255,10 @@ async fn judge_both(
             let (judged, note) = w.with_usual(client, w.heal.rules().apply(table.clone()));
             let mut first = workers::judge(CheckName::Workers, &judged, ta);
             first.details.extend(note);
-            Ok(Some((first, jobs::judge(&table.without(&j.ignore_queue), tb))))
+            let table = table.without(&j.ignore_queue);
+            let mut second = jobs::judge(&table, tb);
+            j.judge_progress(client, &table, &mut second).await;
+            Ok(Some((first, second)))
         }
         (CheckArgs::Stats(_), CheckArgs::Users(_)) => {
             let figures = stats::fetch(client).await?;

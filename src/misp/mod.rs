@@ -4,6 +4,7 @@
 //! goes through [`number`] and [`flag`], which accept both.
 
 pub mod events;
+pub mod jobs;
 pub mod stats;
 pub mod version;
 pub mod workers;
