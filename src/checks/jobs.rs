@@ -125,7 +125,7 @@ impl Settings {
         }
         let longest = stalls.first().map_or(0, |s| s.for_secs);
         out.metrics.push(
-            Metric::seconds("stalled", longest as f64)
+            Metric::seconds("stalled", as_value(longest))
                 .with_thresholds(&Thresholds {
                     warn: Some(Range::above(self.stalled_warning.as_secs_f64())),
                     crit: Some(Range::above(self.stalled_critical.as_secs_f64())),
