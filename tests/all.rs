@@ -236,11 +236,12 @@ fn each_distinct_request_goes_out_once() {
     r.expect(0, "MISP ALL OK - all 12 checks OK");
     let counts = m.sim.counts();
     // stats and users share one statistics request, events and latency one index request,
-    // workers and jobs one getWorkers request.
+    // workers and jobs one getWorkers request (jobs also reads the jobs list).
     assert_eq!(
         counts.keys().map(String::as_str).collect::<Vec<_>>(),
         [
             "GET /events/index",
+            "GET /jobs/index",
             "GET /servers/getVersion",
             "GET /servers/getWorkers",
             "GET /servers/serverSettings",

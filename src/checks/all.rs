@@ -180,15 +180,14 @@ async fn judge_both(
     let (ta, tb) = (&a.opts.thresholds, &b.opts.thresholds);
     match (&a.check, &b.check) {
         (CheckArgs::Workers(w), CheckArgs::Jobs(j)) => {
-            let table = workers::fetch(client).await?;
-            Ok(Some((
-                workers::judge(
-                    CheckName::Workers,
-                    &w.heal.rules().apply(table.clone()),
-                    ta,
-                ),
-                jobs::judge(&table.without(&j.ignore_queue), tb),
-            )))
+            let table = workers::fetch_settled(client).await?;
+            let (judged, note) = w.with_usual(client, w.heal.rules().apply(table.clone()));
+            let mut first = workers::judge(CheckName::Workers, &judged, ta);
+            first.details.extend(note);
+            let table = table.without(&j.ignore_queue);
+            let mut second = jobs::judge(&table, tb);
+            j.judge_progress(client, &table, &mut second).await;
+            Ok(Some((first, second)))
         }
         (CheckArgs::Stats(_), CheckArgs::Users(_)) => {
             let figures = stats::fetch(client).await?;
