@@ -26,12 +26,14 @@ pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
 
 mod connect;
 mod proxy;
+mod shared;
 mod tls;
 mod url;
 pub mod x509;
 
 pub use connect::{Family, Network, ATTEMPT_DELAY};
 pub use proxy::{choose as choose_proxy, Proxy, ProxyEnv};
+pub use shared::{Exchange, RequestKey};
 pub use tls::tls_config;
 pub use url::BaseUrl;
 
@@ -54,7 +56,7 @@ pub struct Timings {
 }
 
 /// A complete answer, body read in full (up to [`BODY_LIMIT`]).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
@@ -70,7 +72,7 @@ impl Response {
 }
 
 /// What kind of request: a REST call carrying the key, or a browser-like page fetch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// `Accept: application/json` and `Authorization: KEY`.
     Rest,
@@ -87,6 +89,7 @@ pub struct Client {
     deadline: Instant,
     timeout_text: String,
     log: std::sync::Mutex<Vec<String>>,
+    shared: Option<shared::Shared>,
 }
 
 impl Client {
@@ -107,12 +110,20 @@ impl Client {
             deadline,
             timeout_text: humantime::format_duration(timeout).to_string(),
             log: std::sync::Mutex::new(Vec::new()),
+            shared: None,
         }
     }
 
     /// This client, connecting as `net` says (`-I`, `-4`/`-6`, proxy).
     pub fn with_network(mut self, net: Network) -> Self {
         self.net = net;
+        self
+    }
+
+    /// This client, sharing its reads with the other clients of `exchange` (the checks of
+    /// one `all` run).
+    pub fn with_exchange(mut self, exchange: Arc<Exchange>) -> Self {
+        self.shared = Some(shared::Shared::new(exchange));
         self
     }
 
@@ -159,8 +170,16 @@ impl Client {
         Ok(())
     }
 
-    /// Sends one request on a fresh connection and reads the whole answer.
+    /// Sends one request on a fresh connection and reads the whole answer; with an
+    /// [`Exchange`], the answer another check of the run got to the same request.
     pub async fn send(&self, method: Method, path: &str, kind: Kind) -> Result<Response, Error> {
+        match &self.shared {
+            Some(shared) => shared.send(self, method, path, kind).await,
+            None => self.send_now(method, path, kind).await,
+        }
+    }
+
+    async fn send_now(&self, method: Method, path: &str, kind: Kind) -> Result<Response, Error> {
         let via = match &self.net.proxy {
             Some(p) => format!(" via proxy http://{}", p.name()),
             None => String::new(),
