@@ -12,20 +12,15 @@ mod realmisp;
 use realmisp::{changing, misp, reading, RealMisp, Undo};
 use std::process::{Command, Stdio};
 
-const CHECKS: [&str; 12] = [
-    "login",
-    "events",
-    "latency",
-    "workers",
-    "jobs",
-    "stats",
-    "users",
-    "diagnostics",
-    "version",
-    "heartbeat",
-    "cert",
-    "all",
-];
+/// Every check `all` runs by default, and `all` itself: the registry's list.
+fn checks() -> Vec<&'static str> {
+    let mut names: Vec<&str> = check_misp::checks::in_all_by_default()
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    names.push("all");
+    names
+}
 
 /// What a healthy, freshly installed MISP gets: its own diagnostics flag the settings the
 /// install guide leaves unset, and `cert` has nothing to inspect over plain HTTP.
@@ -133,9 +128,9 @@ fn judge_modes(m: &RealMisp, check: &str, https: bool) {
 fn every_check_in_every_mode_over_http_and_https() {
     let Some(m) = misp() else { return };
     let _read = reading();
-    let jobs: Vec<(&str, bool)> = CHECKS
-        .iter()
-        .flat_map(|c| [(*c, false), (*c, true)])
+    let jobs: Vec<(&str, bool)> = checks()
+        .into_iter()
+        .flat_map(|c| [(c, false), (c, true)])
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
