@@ -36,7 +36,8 @@ impl std::fmt::Display for Phase {
 }
 
 /// A failure, named by a cause a person can act on. Messages never contain the API key.
-#[derive(Debug, thiserror::Error)]
+/// Cloned when checks share a request that failed.
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum Error {
     /// Bad command line (including bad ranges and durations).
     #[error("{0}")]

@@ -14,21 +14,15 @@ mod realmisp;
 use realmisp::{changing, misp, reading, targets, Kind, RealMisp, Undo};
 use std::process::{Command, Stdio};
 
-const CHECKS: [&str; 13] = [
-    "login",
-    "events",
-    "latency",
-    "workers",
-    "jobs",
-    "stats",
-    "users",
-    "diagnostics",
-    "version",
-    "heartbeat",
-    "cert",
-    "key",
-    "all",
-];
+/// Every check `all` runs by default, and `all` itself: the registry's list.
+fn checks() -> Vec<&'static str> {
+    let mut names: Vec<&str> = check_misp::checks::in_all_by_default()
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    names.push("all");
+    names
+}
 
 /// What a healthy, freshly installed MISP gets: its own diagnostics flag the settings the
 /// install guide leaves unset, and `cert` has nothing to inspect over plain HTTP.
@@ -146,10 +140,11 @@ fn judge_modes(m: &RealMisp, check: &str, https: bool) {
 #[test]
 fn every_check_in_every_mode_over_http_and_https() {
     let _read = reading();
+    let names = checks();
     let jobs: Vec<(&RealMisp, &str, bool)> = targets()
         .into_iter()
         .flat_map(|m| {
-            CHECKS
+            names
                 .iter()
                 .flat_map(move |c| [(m, *c, false), (m, *c, true)])
         })
