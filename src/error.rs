@@ -36,7 +36,8 @@ impl std::fmt::Display for Phase {
 }
 
 /// A failure, named by a cause a person can act on. Messages never contain the API key.
-#[derive(Debug, thiserror::Error)]
+/// Cloned when checks share a request that failed.
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum Error {
     /// Bad command line (including bad ranges and durations).
     #[error("{0}")]
@@ -106,10 +107,23 @@ pub enum Error {
     /// The diagnostics report failed, and the worker list shows MISP cannot reach Redis.
     #[error("redis: MISP cannot reach Redis (it could not list its workers nor read a queue length); {0}")]
     RedisUnreachable(String),
+    /// The worker list failed with a server error while MISP's cheapest API call answered:
+    /// MISP 2.4 (CakeResque) lets Redis being down through as a bare 500 there.
+    #[error("MISP could not list its workers, while it answers GET /servers/getVersion (is Redis down? CakeResque keeps its worker list there; MISP's error log says why); {0}")]
+    WorkersUnlisted(String),
     /// 403 with MISP's authentication failure.
     #[error("MISP answered 403: the API key was not accepted{detail}")]
     KeyRejected {
         /// Extra detail MISP gave, if any, starting with "; ".
+        detail: String,
+    },
+    /// 403 "You do not have permission": the key works but its user may not do this (not a
+    /// site admin, or a read-only key). The monitoring is set up wrong, MISP is fine.
+    #[error("MISP answered 403 for {method} {path}{detail}")]
+    NotPermitted {
+        method: String,
+        path: String,
+        /// MISP's message and the fix, starting with ": ".
         detail: String,
     },
     /// Any other unexpected HTTP status.
@@ -154,6 +168,7 @@ impl Error {
             | Error::KeyFormat { .. }
             | Error::LocalFile(_)
             | Error::BackgroundJobsDisabled
+            | Error::NotPermitted { .. }
             | Error::Terminated(_) => State::Unknown,
             Error::Timeout { .. } => timeout_result,
             Error::Dns { .. }
@@ -166,6 +181,7 @@ impl Error {
             | Error::KeyRejected { .. }
             | Error::Status { .. }
             | Error::RedisUnreachable(_)
+            | Error::WorkersUnlisted(_)
             | Error::Redirect { .. }
             | Error::Malformed { .. } => State::Critical,
         }
@@ -183,6 +199,12 @@ mod tests {
             Error::BackgroundJobsDisabled.state(State::Critical),
             State::Unknown
         );
+        let not_admin = Error::NotPermitted {
+            method: "GET".into(),
+            path: "/servers/getWorkers".into(),
+            detail: String::new(),
+        };
+        assert_eq!(not_admin.state(State::Critical), State::Unknown);
         let refused = Error::Refused {
             addr: "127.0.0.1:1".into(),
         };

@@ -4,7 +4,7 @@
 //! the only place that prints or exits.
 
 use check_misp::checks::{self, Invocation};
-use check_misp::cli::NotRun;
+use check_misp::cli::{self, NotRun};
 use check_misp::error::{Error, Phase};
 use check_misp::outcome::{Outcome, State};
 use check_misp::output;
@@ -20,12 +20,12 @@ fn main() {
         std::env::var_os("MISP_KEY").as_deref(),
         std::env::var_os("MISP_KEY_FILE").as_deref(),
     );
-    let (rendered, key, file) = match checks::parse(args) {
+    let (rendered, key, file) = match cli::parse(args) {
         Ok(inv) => {
             let outcome = execute(&inv);
             let layout = checks::layout(inv.name());
             (
-                output::render(inv.opts.output, &outcome, layout, None),
+                output::render(inv.opts.output, &outcome, layout, None, inv.opts.verbose),
                 inv.opts.key,
                 inv.opts.output_file,
             )
@@ -43,7 +43,7 @@ fn main() {
             let outcome = Outcome::of(check, State::Unknown, message);
             let layout = check.map_or(&[][..], checks::layout);
             (
-                output::render(output, &outcome, layout, usage.as_deref()),
+                output::render(output, &outcome, layout, usage.as_deref(), 0),
                 None,
                 None,
             )

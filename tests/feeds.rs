@@ -4,7 +4,7 @@
 
 mod common;
 use common::Misp;
-use misp_sim::{Encoding, Fetch, SimOptions};
+use misp_sim::{Encoding, Fetch, SimOptions, WorkerMode};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const HOUR: u64 = 3600;
@@ -211,8 +211,9 @@ fn no_fetch_in_sight_and_no_feed_enabled() {
 }
 
 #[test]
-fn misp_2_4_numbers_and_every_output_mode_keep_the_credentials_out() {
+fn a_cakeresque_misp_and_every_output_mode_keep_the_credentials_out() {
     let m = Misp::with(SimOptions {
+        mode: WorkerMode::CakeResque,
         encoding: Encoding::V24,
         ..SimOptions::default()
     });

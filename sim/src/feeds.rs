@@ -5,7 +5,6 @@
 //! in the text. Jobs are kept newest first, as `/jobs/index` orders them (by id).
 
 use crate::json::J;
-use crate::Encoding;
 
 pub(crate) struct Feed {
     id: u64,
@@ -156,20 +155,15 @@ impl FeedState {
         *self = FeedState::default();
     }
 
-    pub(crate) fn feeds_json(&self, enc: Encoding) -> J {
-        let num = |n: u64| match enc {
-            Encoding::V25 => J::s(n.to_string()),
-            Encoding::V24 => J::n(n),
-        };
+    /// Ids and numbers as strings, as both MISP 2.4.199 and 2.5.1 send them here.
+    pub(crate) fn feeds_json(&self) -> J {
+        let num = |n: u64| J::s(n.to_string());
         J::Arr(
             self.feeds
                 .iter()
                 .map(|f| {
                     let headers = f.headers.clone().map_or(J::Null, J::Str);
-                    let cached = f.cache_timestamp.map_or(J::Bool(false), |t| match enc {
-                        Encoding::V25 => J::s(t.to_string()),
-                        Encoding::V24 => J::n(t),
-                    });
+                    let cached = f.cache_timestamp.map_or(J::Bool(false), num);
                     let default = f.id <= 2;
                     let (url, provider) = if default {
                         (
@@ -219,11 +213,8 @@ impl FeedState {
     }
 
     /// One page of the jobs, or `None` past the last page (CakePHP's 404).
-    pub(crate) fn jobs_json(&self, enc: Encoding, limit: usize, page: usize) -> Option<J> {
-        let num = |n: u64| match enc {
-            Encoding::V25 => J::s(n.to_string()),
-            Encoding::V24 => J::n(n),
-        };
+    pub(crate) fn jobs_json(&self, limit: usize, page: usize) -> Option<J> {
+        let num = |n: u64| J::s(n.to_string());
         let start = limit * page.saturating_sub(1);
         if page > 1 && start >= self.jobs.len() {
             return None;

@@ -6,9 +6,10 @@
 //! the modules, ...), so the check's default timeout is 30s.
 
 use std::fmt::Write as _;
-use super::{plural, secs, Check, Context};
+use super::words::{plural, secs};
+use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp::{self, flag, number};
@@ -17,6 +18,9 @@ use clap::{Args, ValueEnum};
 use hyper::Method;
 use serde_json::{Map, Value};
 use std::time::Duration;
+
+mod live;
+mod schema;
 
 const PATH: &str = "/servers/serverSettings";
 
@@ -68,6 +72,8 @@ pub enum Finding {
     Modules,
     /// Critical settings in error (finalSettings)
     Settings,
+    /// MISP switched offline, only site admins let in (finalSettings: MISP.live)
+    Live,
 }
 
 impl Finding {
@@ -81,6 +87,7 @@ impl Finding {
             Finding::WriteableFiles => "writeable_files",
             Finding::Modules => "modules",
             Finding::Settings => "settings",
+            Finding::Live => "live",
         }
     }
 
@@ -94,7 +101,7 @@ impl Finding {
             Finding::WriteableDirs => "writeableDirs",
             Finding::WriteableFiles => "writeableFiles",
             Finding::Modules => "moduleStatus",
-            Finding::Settings => "finalSettings",
+            Finding::Settings | Finding::Live => "finalSettings",
         }
     }
 }
@@ -117,7 +124,8 @@ pub async fn run(client: &Client, ignore: &[Finding], timeout: Duration) -> Resu
 
 /// MISP builds the report from Redis among others and answers a bare 500 when Redis is
 /// down, which names nothing. The worker list (one cheap request) tells that case apart:
-/// MISP then cannot list workers nor read a queue length.
+/// MISP then cannot list workers nor read a queue length (2.5), or fails on the list
+/// while answering the rest (2.4).
 async fn why_report_failed(client: &Client, e: Error, ignore: &[Finding]) -> Error {
     let server_error = matches!(&e, Error::Status { status, .. } if *status >= 500);
     if !server_error || ignore.contains(&Finding::Redis) {
@@ -125,6 +133,7 @@ async fn why_report_failed(client: &Client, e: Error, ignore: &[Finding]) -> Err
     }
     match super::workers::fetch(client).await {
         Ok(table) if table.unlisted() => Error::RedisUnreachable(e.to_string()),
+        Err(Error::WorkersUnlisted(_)) => Error::RedisUnreachable(e.to_string()),
         _ => e,
     }
 }
@@ -170,11 +179,13 @@ pub fn judge(json: &Value, ignore: &[Finding]) -> Result<Outcome, Error> {
     found.extend(background_jobs(report));
     found.extend(redis(report));
     found.extend(db_schema(report));
+    found.extend(schema::drift(report, &mut notes));
     found.extend(version(report, &mut notes));
     found.extend(writeable(report, true, &mut counts, &mut notes));
     found.extend(writeable(report, false, &mut counts, &mut notes));
     found.extend(modules(report, &mut counts));
     found.extend(settings(report, &mut counts, &mut notes));
+    found.extend(live::offline(report));
     let (ignored, mut active): (Vec<Problem>, Vec<Problem>) = found
         .into_iter()
         .partition(|f| ignore.iter().any(|i| i.as_str() == f.name));
@@ -284,6 +295,11 @@ fn background_jobs(r: &Map<String, Value>) -> Option<Problem> {
     if status == "OK" {
         None
     } else if status.starts_with("Not configured") {
+        // The status is SimpleBackgroundJobs' (2.5's supervisor mode). A 2.4 install that
+        // runs CakeResque workers instead has it off on purpose; `workers` checks those.
+        if cakeresque(r) {
+            return None;
+        }
         finding(
             "background_jobs",
             State::Warning,
@@ -296,6 +312,21 @@ fn background_jobs(r: &Map<String, Value>) -> Option<Problem> {
             format!("background jobs: {}", status.trim_end_matches('.')),
         )
     }
+}
+
+/// `SimpleBackgroundJobs.enabled` false with `MISP.background_jobs` on: MISP 2.4's
+/// CakeResque workers.
+fn cakeresque(r: &Map<String, Value>) -> bool {
+    let setting = |name: &str| {
+        r.get("finalSettings")?
+            .as_array()?
+            .iter()
+            .find(|s| s.get("setting").and_then(Value::as_str) == Some(name))?
+            .get("value")
+            .and_then(flag)
+    };
+    setting("SimpleBackgroundJobs.enabled") == Some(false)
+        && setting("MISP.background_jobs") == Some(true)
 }
 
 /// `redisInfo.connection`: MISP cannot reach Redis (sessions, caches and jobs need it).
@@ -437,6 +468,7 @@ fn modules(r: &Map<String, Value>, counts: &mut Counts) -> Option<Problem> {
 
 /// `finalSettings`: entries with `error: 1` at level 0, which MISP labels "critical".
 /// WARNING, not CRITICAL: MISP is running, but misconfigured where it matters most.
+/// `MISP.live` is left to its own finding.
 fn settings(
     r: &Map<String, Value>,
     counts: &mut Counts,
@@ -447,6 +479,7 @@ fn settings(
         .iter()
         .filter(|s| s.get("error").and_then(flag) == Some(true))
         .filter(|s| s.get("level").and_then(number) == Some(0))
+        .filter(|s| s.get("setting").and_then(Value::as_str) != Some(live::SETTING))
         .collect();
     counts.settings_errors = critical.len() as u64;
     if critical.is_empty() {
@@ -478,185 +511,4 @@ fn settings(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn healthy() -> Value {
-        json!({
-            "version": {"current": "v2.5.1", "newest": "v2.5.1", "upToDate": "same"},
-            "moduleStatus": {"Enrichment": 0, "Import": 0, "Export": 0, "Cortex": 1},
-            "writeableDirs": {"/var/www/MISP/app/tmp": 0, "/var/www/MISP/app/files": 0},
-            "writeableFiles": {"/var/www/MISP/app/Config/config.php": 0, "/var/www/MISP/.git/ORIG_HEAD": 1},
-            "dbSchemaDiagnostics": {"actual_db_version": "128", "expected_db_version": 128, "update_fail_number_reached": false},
-            "redisInfo": {"extensionVersion": "5.3.7", "connection": true},
-            "finalSettings": [
-                {"level": 0, "setting": "MISP.baseurl", "value": "https://misp", "type": "string", "error": 0},
-                {"level": 1, "setting": "MISP.welcome_text_top", "error": 1, "errorMessage": "Recommended"}
-            ],
-            "backgroundJobsStatus": "OK"
-        })
-    }
-
-    #[test]
-    fn healthy_report_is_ok() {
-        let o = judge(&healthy(), &[]).unwrap();
-        assert_eq!(o.state, State::Ok, "{o:#?}");
-        assert_eq!(o.summary, "no problem found in 8 diagnostics");
-        assert_eq!(o.metric("findings"), Some(0.0));
-        assert_eq!(o.metric("settings_errors"), Some(0.0));
-        assert!(o
-            .details
-            .iter()
-            .any(|d| d.contains("ORIG_HEAD does not exist (not judged)")));
-    }
-
-    #[test]
-    fn every_finding_is_found_and_named() {
-        let breakers: [(&str, &str, Value, State); 8] = [
-            (
-                "background_jobs",
-                "/backgroundJobsStatus",
-                json!("Error connecting to Redis."),
-                State::Critical,
-            ),
-            (
-                "redis",
-                "/redisInfo/connection",
-                json!(false),
-                State::Critical,
-            ),
-            (
-                "db_schema",
-                "/dbSchemaDiagnostics/actual_db_version",
-                json!("127"),
-                State::Warning,
-            ),
-            (
-                "version",
-                "/version/upToDate",
-                json!("older"),
-                State::Warning,
-            ),
-            (
-                "writeable_dirs",
-                "/writeableDirs/~1var~1www~1MISP~1app~1tmp",
-                json!(2),
-                State::Critical,
-            ),
-            (
-                "writeable_files",
-                "/writeableFiles/~1var~1www~1MISP~1app~1Config~1config.php",
-                json!(2),
-                State::Warning,
-            ),
-            (
-                "modules",
-                "/moduleStatus/Enrichment",
-                json!("Could not connect to the module server."),
-                State::Warning,
-            ),
-            (
-                "settings",
-                "/finalSettings/0/error",
-                json!(1),
-                State::Warning,
-            ),
-        ];
-        for (name, pointer, value, state) in breakers {
-            let mut r = healthy();
-            *r.pointer_mut(pointer).unwrap() = value;
-            let o = judge(&r, &[]).unwrap();
-            assert_eq!(o.state, state, "{name}: {o:#?}");
-            assert_eq!(o.metric("findings"), Some(1.0), "{name}");
-            assert!(
-                o.details[0].contains(&format!(" {name}: ")),
-                "{name}: {o:#?}"
-            );
-            let quiet = judge(&r, &[Finding::from_str(name, false).unwrap()]).unwrap();
-            assert_eq!(quiet.state, State::Ok, "{name} not ignored");
-            assert!(quiet
-                .details
-                .iter()
-                .any(|d| d.starts_with(&format!("ignored {name}:"))));
-        }
-    }
-
-    #[test]
-    fn counts_and_worst_first() {
-        let mut r = healthy();
-        r["finalSettings"] = json!([
-            {"level": 0, "setting": "MISP.baseurl", "error": 1, "errorMessage": "empty"},
-            {"level": "0", "setting": "Security.salt", "error": "1"},
-            {"level": 0, "setting": "MISP.org", "error": 0}
-        ]);
-        r["redisInfo"] = json!({"connection": false, "connection_error": "Connection refused"});
-        r["writeableDirs"]["/var/www/MISP/app/files"] = json!(1);
-        let o = judge(&r, &[]).unwrap();
-        assert_eq!(o.state, State::Critical);
-        assert_eq!(o.metric("settings_errors"), Some(2.0));
-        assert_eq!(o.metric("unwritable_dirs"), Some(1.0));
-        assert_eq!(o.metric("findings"), Some(3.0));
-        assert!(o.summary.starts_with("3 problems: MISP cannot reach Redis (Connection refused); 1 directory MISP cannot write: /var/www/MISP/app/files (missing); 2 critical settings errors (MISP.baseurl, Security.salt)"), "{}", o.summary);
-    }
-
-    #[test]
-    fn missing_sections_are_named_and_nothing_left_is_unknown() {
-        let mut r = healthy();
-        let o = r.as_object_mut().unwrap();
-        o.remove("redisInfo");
-        o.insert("moduleStatus".into(), Value::Null);
-        o.insert("finalSettings".into(), json!("n/a"));
-        let out = judge(&r, &[]).unwrap();
-        assert_eq!(out.state, State::Ok);
-        assert_eq!(
-            out.summary,
-            "no problem found in 5 diagnostics; not judged, missing from MISP's report: redis (redisInfo), modules (moduleStatus), settings (finalSettings)"
-        );
-        // Ignoring a missing section silences it.
-        let quiet = judge(&r, &[Finding::Redis, Finding::Modules, Finding::Settings]).unwrap();
-        assert_eq!(quiet.summary, "no problem found in 5 diagnostics");
-        // A problem found still counts, and the gap is still named.
-        r["redisInfo"] = json!({"connection": false});
-        r["version"]["upToDate"] = json!("older");
-        let bad = judge(&r, &[]).unwrap();
-        assert_eq!(bad.state, State::Critical);
-        assert!(
-            bad.summary
-                .ends_with("; not judged, missing from MISP's report: modules (moduleStatus), settings (finalSettings)"),
-            "{}",
-            bad.summary
-        );
-
-        let bare = judge(&json!({"version": "2.4.21"}), &[]).unwrap();
-        assert_eq!(bare.state, State::Unknown);
-        assert_eq!(
-            bare.summary,
-            "nothing to judge: MISP's report lacks background_jobs (backgroundJobsStatus), redis (redisInfo), db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings)"
-        );
-        let only_redis = json!({"redisInfo": {"connection": true}});
-        let o = judge(&only_redis, &[Finding::Redis]).unwrap();
-        assert_eq!(o.state, State::Unknown, "{o:#?}");
-    }
-
-    #[test]
-    fn repeated_ignores_count_once() {
-        let o = judge(&healthy(), &[Finding::Redis, Finding::Redis]).unwrap();
-        assert_eq!(o.summary, "no problem found in 7 diagnostics");
-        let none = judge(&healthy(), Finding::value_variants()).unwrap();
-        assert_eq!(none.state, State::Unknown);
-        assert_eq!(
-            none.summary,
-            "nothing to judge: every diagnostic is ignored"
-        );
-    }
-
-    #[test]
-    fn something_else_is_malformed() {
-        assert!(matches!(
-            judge(&json!({"name": "Not Found"}), &[]),
-            Err(Error::Malformed { .. })
-        ));
-        assert!(judge(&json!([1, 2]), &[]).is_err());
-    }
-}
+mod tests;

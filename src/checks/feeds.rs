@@ -16,9 +16,10 @@
 //! the check says a state only when the whole span agrees on it. A caching feed's
 //! `cache_timestamp` is Unix time and needs no zone.
 
-use super::{human, plural, utc, Check, Context, CLOCK_SKEW};
+use super::words::{human, in_future, plural, utc, CLOCK_SKEW};
+use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp;
@@ -587,7 +588,7 @@ fn cache_finding(f: &Feed, now: u64, t: &Thresholds) -> Finding {
     };
     let when = UNIX_EPOCH + Duration::from_secs(at);
     let now_t = UNIX_EPOCH + Duration::from_secs(now);
-    if let Some(ahead) = super::in_future(when, now_t) {
+    if let Some(ahead) = in_future(when, now_t) {
         let why = format!(
             "{label}: cached {} in the future ({}): is MISP's or this host's clock wrong?",
             human(ahead),

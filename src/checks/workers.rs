@@ -1,18 +1,23 @@
 //! `workers`: background workers per queue, judged from the worker entries.
 
-use super::{heal, plural, Check, Context};
+use super::words::plural;
+use super::{heal, Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
-use crate::error::Error;
+use crate::error::{Error, Phase};
+use crate::invocation::Defaults;
 use crate::http::{Client, Kind};
 use crate::misp;
-use crate::misp::workers::{ParseError, WorkerTable};
+use crate::memory;
+use crate::misp::workers::{ParseError, Usual, WorkerTable};
 use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};
 use crate::range::{Range, RangeUnit};
 use clap::Args;
 use hyper::Method;
+use crate::invocation::parse_duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const PATH: &str = "/servers/getWorkers";
+const VERSION: &str = "/servers/getVersion";
 
 /// The snmp/cacti fields of `workers` and `heal`.
 pub const LAYOUT: &[&str] = &["alive", "dead"];
@@ -23,6 +28,9 @@ pub struct Settings {
     /// Restart dead workers when (and only when) some are dead; same as the heal check
     #[arg(long)]
     pub restart_dead_workers: bool,
+    /// Forget a queue's usual worker count once fewer have run this long (0: remember nothing)
+    #[arg(long, default_value = "1d", value_parser = forget_after, value_name = "DURATION")]
+    pub remember_workers: Duration,
     #[command(flatten)]
     pub heal: heal::Settings,
 }
@@ -48,15 +56,61 @@ impl Check for Settings {
         if self.restart_dead_workers {
             return heal::heal(client, cx.thresholds(), &self.heal).await;
         }
-        let table = self.heal.rules().apply(fetch(client).await?);
-        Ok(judge(CheckName::Workers, &table, cx.thresholds()))
+        let table = self.heal.rules().apply(fetch_settled(client).await?);
+        let (table, note) = self.with_usual(client, table);
+        let mut out = judge(CheckName::Workers, &table, cx.thresholds());
+        out.details.extend(note);
+        Ok(out)
+    }
+}
+
+/// A duration, or `0` to remember nothing.
+fn forget_after(s: &str) -> Result<Duration, String> {
+    match s.trim() {
+        "0" | "off" => Ok(Duration::ZERO),
+        other => parse_duration(other),
+    }
+}
+
+impl Settings {
+    /// The table judged against each queue's usual worker count, remembered in the state
+    /// directory; the note says why memory was not used, if it was not.
+    pub fn with_usual(&self, client: &Client, table: WorkerTable) -> (WorkerTable, Option<String>) {
+        if self.remember_workers.is_zero() {
+            return (table, None);
+        }
+        let url = client.base().identity();
+        let path = match memory::path("workers", &url) {
+            Ok(p) => p,
+            Err(e) => return (table, Some(format!("usual worker counts not remembered: {e}"))),
+        };
+        let (prior, mut note) = match memory::load::<Usual>(&path) {
+            Ok(p) => (p, None),
+            Err(e) => (None, Some(e)),
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let forget = self.remember_workers.as_secs();
+        let (table, next) = table.with_usual(prior.as_ref(), &url, now, forget);
+        if prior.as_ref() != Some(&next) {
+            if let Err(e) = memory::save(&path, &next) {
+                note = Some(format!("usual worker counts not remembered: {e}"));
+            }
+        }
+        (table, note)
     }
 }
 
 /// `GET /servers/getWorkers`, parsed.
 pub async fn fetch(client: &Client) -> Result<WorkerTable, Error> {
     let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
-    let json = misp::json(&resp, "GET", PATH)?;
+    let json = match misp::json(&resp, "GET", PATH) {
+        Ok(json) => json,
+        Err(e) if misp_exception(&resp.body) => return Err(why_unlisted(client, e).await),
+        Err(e) => return Err(e),
+    };
     let table = misp::workers::parse(&json).map_err(|e| match e {
         ParseError::BackgroundJobsDisabled => Error::BackgroundJobsDisabled,
         ParseError::Malformed(reason) => Error::Malformed {
@@ -65,6 +119,51 @@ pub async fn fetch(client: &Client) -> Result<WorkerTable, Error> {
         },
     })?;
     Ok(table)
+}
+
+/// MISP 2.4 answers a bare 500 for the worker list when Redis is down (2.5 sends an empty
+/// table instead). If MISP answers its cheapest call meanwhile, PHP and the database work,
+/// which leaves Redis as what the worker list needs and the rest does not.
+async fn why_unlisted(client: &Client, e: Error) -> Error {
+    if !matches!(&e, Error::Status { status, .. } if *status >= 500) {
+        return e;
+    }
+    match client.send(Method::GET, VERSION, Kind::Rest).await {
+        Ok(resp) if resp.status == 200 => Error::WorkersUnlisted(e.to_string()),
+        _ => e,
+    }
+}
+
+/// MISP's own JSON for an exception (`{"name", "message", "url"}`), not a proxy's or
+/// PHP's error page, which would point elsewhere.
+fn misp_exception(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("message").is_some_and(serde_json::Value::is_string) && v.get("url").is_some())
+}
+
+/// How long a worker seen as another user's is given to finish starting before the table
+/// is read again.
+const RESPAWN_PAUSE: Duration = Duration::from_secs(1);
+
+/// The worker table, read a second time after [`RESPAWN_PAUSE`] when it shows a worker of
+/// another user. supervisord forks a (re)started worker as root and only then switches to
+/// the worker's user, and MISP reads the owner from `/proc/PID/status`: a check that runs
+/// while supervisord respawns a worker sees, for a few milliseconds, a worker "running as
+/// root". A worker really configured as another user still is one a second later. The
+/// second look is skipped when it would not leave the deadline room for one more request.
+pub async fn fetch_settled(client: &Client) -> Result<WorkerTable, Error> {
+    let first = fetch(client).await?;
+    if first.summary().wrong_user == 0 {
+        return Ok(first);
+    }
+    let left = client
+        .deadline()
+        .saturating_duration_since(tokio::time::Instant::now());
+    if left < RESPAWN_PAUSE * 3 {
+        return Ok(first);
+    }
+    client.sleep(RESPAWN_PAUSE, Phase::Check).await?;
+    fetch(client).await
 }
 
 /// True when some worker is dead or missing, the only thing a restart can mend.
@@ -87,9 +186,13 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
     let s = table.summary();
     let mut state = t.evaluate(as_value(s.dead));
     let mut problems = Vec::new();
-    if table.supervisord_status == Some(false) {
+    // MISP lists no worker at all when it cannot talk to supervisord, whether they run or
+    // not (a wrong supervisor_password leaves all of them running): counting them alive or
+    // dead would be a guess.
+    let blind = table.supervisord_status == Some(false);
+    if blind {
         state = State::Critical;
-        problems.push("supervisord is down or MISP cannot reach it".to_owned());
+        problems.push("supervisord is down or MISP cannot reach it (a wrong SimpleBackgroundJobs.supervisor_password, user, host or port looks the same; MISP's app/tmp/logs/error.log says which): MISP cannot see its workers, so whether they run is unknown".to_owned());
     }
     if table.unlisted() {
         state = State::Critical;
@@ -98,7 +201,7 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
                 .to_owned(),
         );
     }
-    if !s.queues_down.is_empty() {
+    if !s.queues_down.is_empty() && !blind {
         state = State::Critical;
         problems.push(format!("no live worker in {}", s.queues_down.join(", ")));
     }
@@ -121,15 +224,32 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
         ));
     }
     for (queue, alive, min) in &s.short {
-        problems.push(format!("{queue}: {alive} of {}", plural(*min, "worker")));
+        let usual = table.queues.iter().any(|q| &q.name == queue && q.usual);
+        problems.push(if usual {
+            format!(
+                "{queue}: {alive} of usually {} (the others stopped or never came back)",
+                plural(*min, "worker")
+            )
+        } else {
+            format!("{queue}: {alive} of {}", plural(*min, "worker"))
+        });
     }
-    let counts = format!(
-        "{} alive, {} dead in {}, {} queued",
-        plural(s.alive, "worker"),
-        s.dead,
-        plural(table.queues.len() as u64, "queue"),
-        plural(s.jobs, "job")
-    );
+    // A queue without a length is not an empty one: no "0 jobs queued" made up.
+    let queued = if s.jobs_by_queue.is_empty() && !s.jobs_unknown.is_empty() {
+        "jobs queued unknown".to_owned()
+    } else {
+        format!("{} queued", plural(s.jobs, "job"))
+    };
+    let counts = if blind {
+        queued
+    } else {
+        format!(
+            "{} alive, {} dead in {}, {queued}",
+            plural(s.alive, "worker"),
+            s.dead,
+            plural(table.queues.len() as u64, "queue"),
+        )
+    };
     let summary = if problems.is_empty() {
         counts
     } else {
@@ -144,15 +264,19 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
                 .job_count
                 .map(|j| format!(", {}", plural(j, "job")))
                 .unwrap_or_default();
+            if blind {
+                return format!("{}: workers not visible to MISP{jobs}", q.name);
+            }
             let down = if q.is_down() { " - no live worker" } else { "" };
             let wrong = match q.wrong_user() {
                 0 => String::new(),
                 n => format!(", {n} as {}", q.wrong_users().join(", ")),
             };
-            let min = q
-                .min_workers
-                .map(|m| format!(" (expected {m})"))
-                .unwrap_or_default();
+            let min = match q.min_workers {
+                Some(m) if q.usual => format!(" (usually {m})"),
+                Some(m) => format!(" (expected {m})"),
+                None => String::new(),
+            };
             format!(
                 "{}: {} alive{min}, {} dead{wrong}{jobs}{down}",
                 q.name,
@@ -181,8 +305,10 @@ pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
         Metric::count("dead", as_value(s.dead)).with_thresholds(t),
         Metric::count("wrong_user", as_value(s.wrong_user)),
         Metric::count("queues_down", as_value(s.queues_down.len() as u64)),
-        Metric::count("jobs", as_value(s.jobs)),
     ];
+    if !s.jobs_by_queue.is_empty() || s.jobs_unknown.is_empty() {
+        m.push(Metric::count("jobs", as_value(s.jobs)));
+    }
     m.extend(
         s.jobs_by_queue
             .iter()
