@@ -194,6 +194,7 @@ fn no_fetch_in_sight_and_no_feed_enabled() {
     // The cron's fetch of all feeds counts for each, and its failures are reported.
     m.sim.add_fetch(Fetch {
         message: "Job done. 0 feeds pulled successfully, 1 feeds could not be pulled.".into(),
+        from_shell: true,
         ..Fetch::new(None, 4, now() - HOUR)
     });
     m.http("feeds", &[])

@@ -603,8 +603,9 @@ fn compare_with_real(prefix: &str, default_url: &str, default_key: &str, opts: S
             "note: the real MISP has no events, so the shape of an index entry is not compared"
         );
     }
-    // A fetch job on the simulator when the real MISP lists any job, so that the shape
-    // of a job row is compared, or neither lists one.
+    // Fetch jobs on the simulator like the real MISP's rows, so that the shape of a job
+    // row is compared: one a worker ran if any real row has a process id, one a cron ran
+    // through `cake` if any has none.
     let jobs = send(
         &real,
         "GET",
@@ -613,12 +614,20 @@ fn compare_with_real(prefix: &str, default_url: &str, default_key: &str, opts: S
         true,
         None,
     )
-    .expect("jobs index");
-    if jobs
-        .json()
-        .is_some_and(|j| j.as_array().is_some_and(|a| !a.is_empty()))
-    {
-        sim.add_fetch(misp_sim::Fetch::new(Some(1), 4, 1_796_519_562));
+    .expect("jobs index")
+    .json()
+    .unwrap_or(Value::Null);
+    let rows = jobs.as_array().cloned().unwrap_or_default();
+    for from_shell in [false, true] {
+        if rows
+            .iter()
+            .any(|r| r["Job"]["process_id"].is_null() == from_shell)
+        {
+            sim.add_fetch(misp_sim::Fetch {
+                from_shell,
+                ..misp_sim::Fetch::new(Some(1), 4, 1_796_519_562)
+            });
+        }
     }
     let real_id = identity(&real);
     assert!(

@@ -25,6 +25,7 @@ pub(crate) struct Job {
     created: u64,
     modified: u64,
     crashed: bool,
+    from_shell: bool,
 }
 
 /// MISP's default feeds: id, provider, URL (a fresh MISP lists them disabled).
@@ -61,6 +62,9 @@ pub struct Fetch {
     /// The worker process died mid-fetch: the row keeps its status, the worker says
     /// "Failed" (as MISP 2.4.199 on PHP 7.4 does when a feed brings a new organisation).
     pub crashed: bool,
+    /// Run by `cake Server fetchFeed` (a cron) rather than a worker: no process id, so
+    /// `/jobs/index` says `job_status: "Unknown"`, `failed: null`.
+    pub from_shell: bool,
 }
 
 impl Fetch {
@@ -77,6 +81,7 @@ impl Fetch {
             at,
             job_type: "fetch_feeds".to_owned(),
             crashed: false,
+            from_shell: false,
         }
     }
 }
@@ -146,6 +151,7 @@ impl FeedState {
                 created: f.at.saturating_sub(2),
                 modified: f.at,
                 crashed: f.crashed,
+                from_shell: f.from_shell,
             },
         );
         id
@@ -221,10 +227,19 @@ impl FeedState {
         }
         let rows = self.jobs.iter().skip(start).take(limit).map(|j| {
             let done = matches!(j.status, 3 | 4);
-            let worker = match (j.crashed, done) {
-                (true, _) => "Failed",
-                (false, true) => "Completed",
-                (false, false) => "Waiting",
+            let worker = match (j.from_shell, j.crashed, done) {
+                (true, _, _) => "Unknown",
+                (false, true, _) => "Failed",
+                (false, false, true) => "Completed",
+                (false, false, false) => "Waiting",
+            };
+            let (process, failed) = if j.from_shell {
+                (J::Null, J::Null)
+            } else {
+                (
+                    J::s(format!("5ecadb85-d6cf-4d3d-adfa-{:012}", j.id)),
+                    J::Bool(j.crashed),
+                )
             };
             J::obj([
                 (
@@ -239,16 +254,13 @@ impl FeedState {
                         ("message", J::s(j.message.clone())),
                         ("progress", num(if done { 100 } else { 0 })),
                         ("org_id", num(1)),
-                        (
-                            "process_id",
-                            J::s(format!("5ecadb85-d6cf-4d3d-adfa-{:012}", j.id)),
-                        ),
+                        ("process_id", process),
                         ("date_created", J::s(self.local(j.created))),
                         ("date_modified", J::s(self.local(j.modified))),
                         // The worker process's state, not the fetch's: a failed fetch
                         // still shows "Completed" and `failed: false`.
                         ("job_status", J::s(worker)),
-                        ("failed", J::Bool(j.crashed)),
+                        ("failed", failed),
                         ("worker_status", J::Bool(true)),
                     ]),
                 ),

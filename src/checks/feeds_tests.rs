@@ -113,6 +113,12 @@ fn keeps_only_feed_fetches_from_the_jobs_index() {
     died[0]["Job"]["status"] = json!("0");
     died[0]["Job"]["job_status"] = json!("Failed");
     assert!(parse_jobs(&died).unwrap().0[0].crashed);
+    // Run by cron through `cake`: no process, so no worker status either.
+    let mut shell = v.clone();
+    shell[0]["Job"]["process_id"] = json!(null);
+    shell[0]["Job"]["job_status"] = json!("Unknown");
+    shell[0]["Job"]["failed"] = json!(null);
+    assert!(!parse_jobs(&shell).unwrap().0[0].crashed);
     assert_eq!(fetches[0].modified, local_time("2026-12-06 01:12:42").unwrap());
     let mut broken = v.clone();
     broken[0]["Job"]["date_modified"] = json!("yesterday");
