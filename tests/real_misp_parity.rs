@@ -268,6 +268,9 @@ const SETTINGS_MAPS: &[&str] = &[
     "/extensions/extensions",
 ];
 
+const JOBS_PAGE: &str = "/jobs/index/default/limit:100/page:1";
+const JOBS_PAST: &str = "/jobs/index/default/limit:100/page:999999";
+
 fn cases() -> Vec<Case> {
     vec![
         case("login page", "GET", "/users/login", Who::Nobody),
@@ -297,18 +300,8 @@ fn cases() -> Vec<Case> {
         },
         case("getVersion", "GET", "/servers/getVersion", Who::Admin),
         case("feeds index", "GET", "/feeds/index", Who::Admin),
-        case(
-            "jobs index",
-            "GET",
-            "/jobs/index/default/limit:100/page:1",
-            Who::Admin,
-        ),
-        case(
-            "jobs past the last page",
-            "GET",
-            "/jobs/index/default/limit:100/page:999999",
-            Who::Admin,
-        ),
+        case("jobs index", "GET", JOBS_PAGE, Who::Admin),
+        case("jobs past the last page", "GET", JOBS_PAST, Who::Admin),
         case("heartbeat", "GET", "/users/heartbeat", Who::Nobody),
         case(
             "bad key, Accept JSON",
@@ -603,29 +596,17 @@ fn compare_with_real(prefix: &str, default_url: &str, default_key: &str, opts: S
             "note: the real MISP has no events, so the shape of an index entry is not compared"
         );
     }
-    // Fetch jobs on the simulator like the real MISP's rows, so that the shape of a job
-    // row is compared: one a worker ran if any real row has a process id, one a cron ran
-    // through `cake` if any has none.
-    let jobs = send(
-        &real,
-        "GET",
-        "/jobs/index/default/limit:100/page:1",
-        Who::Admin,
-        true,
-        None,
-    )
-    .expect("jobs index")
-    .json()
-    .unwrap_or(Value::Null);
-    let rows = jobs.as_array().cloned().unwrap_or_default();
+    // Fetch jobs on the simulator like the real MISP's rows (run by a worker, or by cron
+    // through `cake`: no process id), so that the shape of a job row is compared.
+    let rows = send(&real, "GET", JOBS_PAGE, Who::Admin, true, None).map(|a| a.json());
+    let rows = rows.ok().flatten().and_then(|v| v.as_array().cloned());
     for from_shell in [false, true] {
-        if rows
-            .iter()
-            .any(|r| r["Job"]["process_id"].is_null() == from_shell)
-        {
+        let like = |r: &Value| r["Job"]["process_id"].is_null() == from_shell;
+        if rows.as_ref().is_some_and(|rows| rows.iter().any(like)) {
+            let fetch = misp_sim::Fetch::new(Some(1), 4, 1_796_519_562);
             sim.add_fetch(misp_sim::Fetch {
                 from_shell,
-                ..misp_sim::Fetch::new(Some(1), 4, 1_796_519_562)
+                ..fetch
             });
         }
     }

@@ -218,8 +218,23 @@ impl FeedState {
         )
     }
 
-    /// One page of the jobs, or `None` past the last page (CakePHP's 404).
-    pub(crate) fn jobs_json(&self, limit: usize, page: usize) -> Option<J> {
+    /// `/jobs/index[/QUEUE][/limit:N][/page:N]` (`args` after `index`): every simulated
+    /// job is on `default`; `None` past the last page (CakePHP's 404).
+    pub(crate) fn jobs_page(&self, args: &[&str]) -> Option<J> {
+        let (mut limit, mut page) = (20, 1);
+        for arg in args {
+            match arg.split_once(':') {
+                Some(("limit", v)) => limit = v.parse().unwrap_or(20).min(100),
+                Some(("page", v)) => page = v.parse().unwrap_or(1),
+                Some(_) => {}
+                None if *arg != "default" => return Some(J::Arr(Vec::new())),
+                None => {}
+            }
+        }
+        self.jobs_json(limit, page)
+    }
+
+    fn jobs_json(&self, limit: usize, page: usize) -> Option<J> {
         let num = |n: u64| J::s(n.to_string());
         let start = limit * page.saturating_sub(1);
         if page > 1 && start >= self.jobs.len() {

@@ -545,7 +545,16 @@ fn route(conn: &Conn, r: &Req) -> Reply {
             let st = conn.shared.lock();
             Reply::json(200, &st.feeds.feeds_json(), style)
         }
-        ("jobs", "index") => jobs(conn, &segs, r, style),
+        ("jobs", "index") => {
+            let st = conn.shared.lock();
+            if !st.background_jobs {
+                return cake_error(404, "Background jobs are not enabled on this instance.", r);
+            }
+            match st.feeds.jobs_page(&segs[2..]) {
+                Some(list) => Reply::json(200, &list, style),
+                None => cake_error(404, "Not Found", r),
+            }
+        }
         ("users", "statistics") if page.is_empty() || page == "data" => {
             Reply::json(200, &conn.shared.lock().stats_json(), style)
         }
@@ -685,32 +694,6 @@ fn events(conn: &Conn, segs: &[&str], r: &Req, style: Style) -> Reply {
     let mut rep = Reply::json(200, &list, style);
     rep.headers.push(("X-Result-Count", total.to_string()));
     rep
-}
-
-/// `/jobs/index[/QUEUE][/limit:N][/page:N]`: every simulated job is on `default`.
-fn jobs(conn: &Conn, segs: &[&str], r: &Req, style: Style) -> Reply {
-    let st = conn.shared.lock();
-    if !st.background_jobs {
-        return cake_error(404, "Background jobs are not enabled on this instance.", r);
-    }
-    let (mut limit, mut page, mut other_queue) = (20, 1, false);
-    for seg in segs.iter().skip(2) {
-        match seg.split_once(':') {
-            Some(("limit", v)) => limit = v.parse().unwrap_or(20).min(100),
-            Some(("page", v)) => page = v.parse().unwrap_or(1),
-            Some(_) => {}
-            None => other_queue = *seg != "default",
-        }
-    }
-    let list = if other_queue {
-        Some(J::Arr(Vec::new()))
-    } else {
-        st.feeds.jobs_json(limit, page)
-    };
-    match list {
-        Some(list) => Reply::json(200, &list, style),
-        None => cake_error(404, "Not Found", r),
-    }
 }
 
 /// Parses `mode=…` values of the control API.
