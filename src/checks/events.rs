@@ -1,6 +1,6 @@
 //! `events`: the REST events index answers with real events.
 
-use super::words::{plural, secs};
+use crate::words::{plural, secs};
 use super::{Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;

@@ -1,6 +1,6 @@
 //! `latency`: REST response time, every phase measured on the one connection used.
 
-use super::words::secs;
+use crate::words::secs;
 use super::{events, Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;

@@ -10,7 +10,7 @@
 //! with one line naming the file and the problem (so `-o snmp` prints `-1` lines).
 
 use std::fmt::Write as _;
-use super::words::{human, plural};
+use crate::words::{human, plural};
 use super::{Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::{parse_duration, Defaults};
@@ -195,7 +195,7 @@ pub struct Cached {
     /// The four counts.
     pub stats: Statistics,
     /// Time since the fetch (zero when the fetch is ahead of this host's clock by less
-    /// than [`super::words::CLOCK_SKEW`]).
+    /// than [`crate::words::CLOCK_SKEW`]).
     pub age: Duration,
     /// Something the reader should know for the long output (an ignored fetch time).
     pub note: Option<String>,
@@ -240,10 +240,10 @@ pub fn read_cache(path: &Path, max_age: Duration, now: SystemTime) -> Result<Cac
     })?;
     let mut note = None;
     let fetched_at = match fetched_at {
-        Some(t) if super::words::in_future(t, now).is_some() => {
+        Some(t) if crate::words::in_future(t, now).is_some() => {
             note = Some(format!(
                 "cache {shown} says it was fetched at {}, in the future: ignored, the file's time is used",
-                super::words::utc(t)
+                crate::words::utc(t)
             ));
             None
         }
@@ -251,11 +251,11 @@ pub fn read_cache(path: &Path, max_age: Duration, now: SystemTime) -> Result<Cac
     };
     // A cache in the older SNMP helper's format has no fetch time: its file time stands in.
     let fetched_at = fetched_at.or_else(|| meta.modified().ok()).unwrap_or(now);
-    if let Some(ahead) = super::words::in_future(fetched_at, now) {
+    if let Some(ahead) = crate::words::in_future(fetched_at, now) {
         return Err(fail(format!(
             "was written {} in the future ({}), so its age is unknown: is this host's clock right? The next --update-cache rewrites it",
             human(ahead),
-            super::words::utc(fetched_at)
+            crate::words::utc(fetched_at)
         )));
     }
     // Ahead by no more than the skew allowed between hosts: just written.

@@ -1,7 +1,7 @@
 //! `users`: users and organisations, from the statistics page `stats` reads (or its
 //! cache, see [`super::stats`]).
 
-use super::words::plural;
+use crate::words::plural;
 use super::{stats, Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;
