@@ -20,6 +20,7 @@ pub mod output;
 pub mod queues;
 pub mod range;
 pub mod secret;
+pub mod statistics;
 pub mod words;
 
 pub use check_name::CheckName;

@@ -263,3 +263,30 @@ fn unusable_state_file_names_the_os_error() {
         .says(&format!("restart not attempted: cannot open the heal lock {state}.lock: Not a directory (os error 20)"));
     assert_eq!(m.sim.count(RESTART), 0);
 }
+
+/// In supervisor mode a stopped worker vanishes from MISP's list, leaving only a lower
+/// count: heal holds each queue to the usual count `workers` remembered, as `workers` does,
+/// restarts once, and sees every worker back.
+#[test]
+fn workers_below_the_usual_count_are_restarted() {
+    let m = Misp::start();
+    m.http("workers", &[]).expect(0, "MISP WORKERS OK");
+    assert!(m.sim.kill_worker("default"));
+    assert!(m.sim.kill_worker("default"));
+    m.http("workers", &[])
+        .expect(1, "MISP WORKERS WARNING")
+        .says("default: 3 of usually 5 workers");
+    let r = m.heal(&[]);
+    r.expect(
+        1,
+        "MISP HEAL WARNING - healed: restarted dead workers (2 dead); now 21 workers alive",
+    );
+    assert_eq!(r.perf("restarted"), Some(1.0));
+    assert_eq!(m.sim.count(RESTART), 1);
+    assert_eq!(m.sim.alive_workers(), 21);
+    // Without the memory a lower count is all MISP shows: nothing to restart.
+    assert!(m.sim.kill_worker("default"));
+    m.heal(&["--remember-workers", "0"])
+        .expect(0, "MISP HEAL OK - 20 workers alive");
+    assert_eq!(m.sim.count(RESTART), 1);
+}

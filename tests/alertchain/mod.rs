@@ -253,6 +253,11 @@ fn cron_command(url: &str, key: &str, output: &Path) -> Command {
     );
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_check_misp"));
     cmd.args(&args).stdin(Stdio::null());
+    // What workers and jobs remember stays beside the textfile: a simulator of another test
+    // on the same port must not find it.
+    if let Some(dir) = output.parent() {
+        cmd.env("MISP_STATE_DIR", dir.join("state"));
+    }
     // Hermetic: no MISP or proxy settings of the machine running the tests.
     for var in [
         "MISP_URL",
