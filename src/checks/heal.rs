@@ -557,6 +557,29 @@ mod tests {
         assert!(not.summary.starts_with("not healed:"), "{}", not.summary);
     }
 
+    #[test]
+    fn the_decision_restarts_only_what_a_restart_can_mend() {
+        let restart = Decision::Restart(Plan {
+            restart_dead: true,
+            start_scheduler: false,
+        });
+        assert_eq!(decide(&table(true)), Decision::Healthy);
+        assert_eq!(decide(&table(false)), restart);
+        let mut blind = table(false);
+        blind.supervisord_status = Some(false);
+        assert!(matches!(decide(&blind), Decision::Leave(why) if why.contains("supervisord")));
+        // One of five default workers gone from the list, against the usual five.
+        let (url, day) = ("http://misp", 86_400);
+        let (_, usual) = table(true).with_usual(None, url, 0, day);
+        let mut layout = table(true);
+        let five = layout.queues[1].workers[0].clone();
+        layout.queues[1].workers = vec![five; 5];
+        let (_, usual) = layout.with_usual(Some(&usual), url, 1, day);
+        let (short, _) = table(true).with_usual(Some(&usual), url, 2, day);
+        assert_eq!(decide(&short), restart);
+        assert_eq!(decide(&table(true).with_usual(None, url, 2, day).0), Decision::Healthy);
+    }
+
     fn cakeresque(scheduler: serde_json::Value, update_alive: bool) -> WorkerTable {
         let w = |alive: bool| json!([{"pid": 1, "user": "www-data", "alive": alive, "correct_user": true, "ok": alive}]);
         misp::workers::parse(&json!({
