@@ -62,6 +62,23 @@ fn workers_restart_flag_is_heal_and_okko_records_the_outage() {
     assert_eq!((r.stdout.as_str(), r.code), ("KO\n", 1), "{r:#?}");
     assert!(r.stderr.starts_with("MISP HEAL WARNING - healed"), "{r:#?}");
     assert_eq!(m.sim.count(RESTART), 1);
+    // heal's options are heal's alone: plain `workers` refuses them, naming the option.
+    m.http("workers", &["--cooldown", "5m"])
+        .expect(3, "MISP WORKERS UNKNOWN")
+        .says("--cooldown");
+    // Through the flag they still work: within the 5m cooldown, no second POST.
+    m.sim.kill_queue("prio");
+    let again = [
+        "--restart-dead-workers",
+        "--cooldown",
+        "5m",
+        "--state-file",
+        &state,
+    ];
+    m.http("workers", &again)
+        .expect(2, "MISP HEAL CRITICAL - no live worker in prio")
+        .says("within the 5m cooldown");
+    assert_eq!(m.sim.count(RESTART), 1);
 }
 
 #[test]
