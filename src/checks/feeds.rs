@@ -16,7 +16,7 @@
 //! the check says a state only when the whole span agrees on it. A caching feed's
 //! `cache_timestamp` is Unix time and needs no zone.
 
-use super::words::{human, in_future, plural, utc, CLOCK_SKEW};
+use crate::words::{human, in_future, plural, utc, CLOCK_SKEW};
 use super::{Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;
