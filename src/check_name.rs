@@ -21,6 +21,7 @@ macro_rules! for_each_check {
             heartbeat Heartbeat,
             cert Cert,
             freshness Freshness,
+            sync Sync,
             all All,
         }
     };
