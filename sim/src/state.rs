@@ -88,6 +88,8 @@ pub(crate) struct State {
     pub(crate) heartbeat: bool,
     /// What `/servers/serverSettings` reports.
     pub(crate) diag: crate::diagnostics::Diag,
+    /// The sync servers, listed by `/servers/index`; a server's id is its position + 1.
+    pub(crate) servers: Vec<crate::sync::SyncServer>,
     pub(crate) latency: Duration,
     faults: Vec<(Option<String>, Fault)>,
     pub(crate) counts: BTreeMap<String, u64>,
@@ -147,6 +149,7 @@ impl State {
             sessions: 0,
             heartbeat: true,
             diag: crate::diagnostics::Diag::default(),
+            servers: Vec::new(),
             latency: Duration::ZERO,
             faults: Vec::new(),
             counts: BTreeMap::new(),
