@@ -24,15 +24,15 @@ use tokio::time::Instant;
 
 const INDEX: &str = "/servers/index";
 
-/// Sync partners: MISP tests its connection to each server with pull or push enabled
+/// Sync partners: MISP tests its connection to each server with pull or push enabled (default -t 15s)
 #[derive(Debug, Args)]
 pub struct Settings {
-    /// Test only this server, by name or id (repeatable); a disabled one is reported
-    #[arg(long = "server", value_name = "NAME|ID")]
-    pub servers: Vec<String>,
+    /// Test only this server, by name or id (repeatable); one with pull and push off is reported
+    #[arg(long, value_name = "NAME|ID")]
+    pub server: Vec<String>,
     /// Leave this server out, by name or id (repeatable)
-    #[arg(long = "ignore-server", value_name = "NAME|ID")]
-    pub ignore: Vec<String>,
+    #[arg(long, value_name = "NAME|ID")]
+    pub ignore_server: Vec<String>,
 }
 
 impl Check for Settings {
@@ -50,7 +50,7 @@ impl Check for Settings {
     async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
         let client = cx.client()?;
         let servers = fetch(client).await?;
-        let chosen = select(&servers, &self.servers, &self.ignore);
+        let chosen = select(&servers, &self.server, &self.ignore_server);
         let tests = chosen.tested.iter().map(|s| test(client, s));
         let results = futures_util::future::join_all(tests).await;
         Ok(judge(&chosen, &results, cx.timeout()))
