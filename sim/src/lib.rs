@@ -3,7 +3,8 @@
 //! It speaks MISP's wire format as described in `docs/misp-wire-format.md` (REST
 //! detection, key auth, `getWorkers` in three generations of worker management,
 //! `restartDeadWorkers` that really revives killed workers, the minimal event index,
-//! statistics, version, heartbeat and the `serverSettings` diagnostics report) over HTTP
+//! statistics, version, heartbeat, the `serverSettings` diagnostics report, and sync
+//! servers with `testConnection` answering each of MISP's statuses) over HTTP
 //! and HTTPS on loopback, and can be told to misbehave (hang, drip, reset, truncate, …)
 //! per path.
 //!

@@ -47,6 +47,18 @@ impl Check for Settings {
         Defaults::without_thresholds().timeout(Duration::from_secs(15))
     }
 
+    fn validate(&self) -> Result<(), Error> {
+        let empty = |v: &Vec<String>| v.iter().any(|s| s.trim().is_empty());
+        for (option, values) in [("--server", &self.server), ("--ignore-server", &self.ignore_server)] {
+            if empty(values) {
+                return Err(Error::Usage(format!(
+                    "{option} needs a server's name or id, not an empty value"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
         let client = cx.client()?;
         let servers = fetch(client).await?;
