@@ -152,6 +152,13 @@ fn selection_by_name_or_id_and_nothing_to_test() {
             0,
             "MISP SYNC OK - no sync server left to test: 2 servers ignored",
         );
+    // Refused before any request.
+    m.sim.reset_counts();
+    m.http("sync", &["--ignore-server", " "]).expect(
+        3,
+        "MISP SYNC UNKNOWN - --ignore-server needs a server's name or id, not an empty value",
+    );
+    assert_eq!(m.sim.count("GET /servers/index"), 0);
 }
 
 #[test]
