@@ -12,14 +12,19 @@
 //! The only change it makes to that MISP: a plain User (role 3) with a fixed email,
 //! created once and reused, and an auth key for it that lives for this test only.
 //! `restartDeadWorkers` is POSTed once; on a healthy MISP it starts nothing.
+//! Three server entries (sync partners: the MISP itself, a closed port) live for the
+//! comparison of `/servers/index` and `testConnection` only.
 
-use misp_sim::{Connection, Sim, SimOptions, SyncServer, DEFAULT_KEY, READONLY_KEY};
+use misp_sim::{Sim, SimOptions, DEFAULT_KEY, READONLY_KEY};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+
+#[path = "parity/sync.rs"]
+mod sync;
 
 const USER_AGENT: &str = concat!("MISP check_misp/", env!("CARGO_PKG_VERSION"));
 const PAGE_ACCEPT: &str = "text/html,application/xhtml+xml";
@@ -594,6 +599,12 @@ fn simulator_answers_like_a_real_misp() {
             report.insert(c.name, problems);
         }
     }
+    report.extend(sync::sync_servers(
+        &real,
+        &simulated,
+        &sim,
+        [&ids[0], &ids[1]],
+    ));
 
     let deleted = send(
         &real,
@@ -645,169 +656,4 @@ fn shapes_merge_entries_and_data_keys() {
         Depth::SimSubset,
     );
     assert!(problems.is_empty(), "{problems:?}");
-}
-
-/// The real MISP as a `Target` for the admin, or `None` (with a note) when there is none.
-fn real_admin_target() -> Option<Target> {
-    let url =
-        std::env::var("REAL_MISP_URL").unwrap_or_else(|_| "http://127.0.0.1:28080".to_owned());
-    let key_file =
-        std::env::var("REAL_MISP_KEY_FILE").unwrap_or_else(|_| "/tmp/realmisp/key".to_owned());
-    let addr = url
-        .strip_prefix("http://")?
-        .trim_end_matches('/')
-        .to_owned();
-    let admin_key = key_file_text(&key_file)?;
-    let real = Target {
-        label: "real",
-        addr,
-        admin_key,
-        plain_key: String::new(),
-    };
-    send(&real, "GET", "/users/login", Who::Nobody, false, None).ok()?;
-    Some(real)
-}
-
-/// A server entry on the real MISP for this test, deleted again when dropped.
-struct RealServer<'a> {
-    misp: &'a Target,
-    id: String,
-}
-
-impl<'a> RealServer<'a> {
-    fn add(misp: &'a Target, name: &str, url: &str, authkey: &str) -> RealServer<'a> {
-        let body = json!({"name": name, "url": url, "authkey": authkey, "remote_org_id": 1,
-                          "pull": true, "push": true})
-        .to_string();
-        let made = send(misp, "POST", "/servers/add", Who::Admin, true, Some(&body))
-            .unwrap_or_else(|e| panic!("server add: {e}"));
-        let id = made
-            .json()
-            .and_then(|v| v["Server"]["id"].as_str().map(str::to_owned));
-        RealServer {
-            misp,
-            id: id.unwrap_or_else(|| panic!("server add answered {}", made.status)),
-        }
-    }
-}
-
-impl Drop for RealServer<'_> {
-    fn drop(&mut self) {
-        let path = format!("/servers/delete/{}", self.id);
-        let _ = send(self.misp, "POST", &path, Who::Admin, true, None);
-    }
-}
-
-/// `/servers/index` and `testConnection` with the statuses a real MISP can give without a
-/// second MISP: a server entry pointing at the real MISP itself with its admin key
-/// (connected), at a closed port (unreachable) and with a key nobody has (refused); the
-/// simulator is given the same three.
-#[test]
-fn simulator_tests_sync_servers_like_a_real_misp() {
-    let Some(real) = real_admin_target() else {
-        println!("skipped: no real MISP (REAL_MISP_URL, REAL_MISP_KEY_FILE)");
-        return;
-    };
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| format!("http://{a}"))
-        .expect("a free port");
-    let own = format!("http://{}", real.addr);
-    let entries = [
-        (
-            "check-misp-parity-self",
-            own.as_str(),
-            real.admin_key.clone(),
-        ),
-        (
-            "check-misp-parity-closed",
-            closed.as_str(),
-            BAD_KEY.to_owned(),
-        ),
-        (
-            "check-misp-parity-refused",
-            own.as_str(),
-            BAD_KEY.to_owned(),
-        ),
-    ];
-    let added: Vec<RealServer> = entries
-        .iter()
-        .map(|(name, url, key)| RealServer::add(&real, name, url, key))
-        .collect();
-    let sim = Sim::start(SimOptions::default()).expect("start the simulator");
-    let statuses = [
-        Connection::Connected { post: 1 },
-        Connection::Unreachable,
-        Connection::KeyRefused,
-    ];
-    let sim_ids: Vec<u64> = entries
-        .iter()
-        .zip(statuses)
-        .map(|((name, url, _), connection)| {
-            sim.add_server(SyncServer {
-                connection,
-                ..SyncServer::new(name, url)
-            })
-        })
-        .collect();
-    let simulated = Target {
-        label: "simulator",
-        addr: format!("127.0.0.1:{}", sim.http_port()),
-        admin_key: DEFAULT_KEY.to_owned(),
-        plain_key: READONLY_KEY.to_owned(),
-    };
-    let ids = [identity(&real), identity(&simulated)];
-    let mut requests = vec![(
-        case("servers index", "GET", "/servers/index", Who::Admin),
-        "/servers/index".to_owned(),
-        "/servers/index".to_owned(),
-    )];
-    let names = [
-        "testConnection, connected",
-        "testConnection, unreachable",
-        "testConnection, key refused",
-    ];
-    for ((name, server), sim_id) in names.iter().zip(&added).zip(&sim_ids) {
-        requests.push((
-            case(name, "POST", "/servers/testConnection", Who::Admin),
-            format!("/servers/testConnection/{}", server.id),
-            format!("/servers/testConnection/{sim_id}"),
-        ));
-    }
-    requests.push((
-        case(
-            "testConnection, no such server",
-            "POST",
-            "/servers/testConnection",
-            Who::Admin,
-        ),
-        "/servers/testConnection/987654".to_owned(),
-        "/servers/testConnection/987654".to_owned(),
-    ));
-    let mut report = Vec::new();
-    for (c, real_path, sim_path) in &requests {
-        let a = send(&real, c.method, real_path, c.who, true, None).expect("real MISP");
-        let b = send(&simulated, c.method, sim_path, c.who, true, None).expect("simulator");
-        let problems = compare(c, &a, &b, [&ids[0], &ids[1]]);
-        println!(
-            "{:<32} real {} simulator {}: {}",
-            c.name,
-            a.status,
-            b.status,
-            if problems.is_empty() {
-                "same"
-            } else {
-                "DIFFERENT"
-            }
-        );
-        if !problems.is_empty() {
-            report.push(format!("{}:\n  {}", c.name, problems.join("\n  ")));
-        }
-    }
-    drop(added);
-    assert!(
-        report.is_empty(),
-        "the simulator differs from the real MISP:\n{}",
-        report.join("\n")
-    );
 }
