@@ -20,6 +20,7 @@ macro_rules! for_each_check {
             version Version,
             heartbeat Heartbeat,
             cert Cert,
+            key Key,
             freshness Freshness,
             sync Sync,
             all All,

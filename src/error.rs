@@ -106,6 +106,10 @@ pub enum Error {
     /// The diagnostics report failed, and the worker list shows MISP cannot reach Redis.
     #[error("redis: MISP cannot reach Redis (it could not list its workers nor read a queue length); {0}")]
     RedisUnreachable(String),
+    /// The worker list failed with a server error while MISP's cheapest API call answered:
+    /// MISP 2.4 (CakeResque) lets Redis being down through as a bare 500 there.
+    #[error("MISP could not list its workers, while it answers GET /servers/getVersion (is Redis down? CakeResque keeps its worker list there; MISP's error log says why); {0}")]
+    WorkersUnlisted(String),
     /// 403 with MISP's authentication failure.
     #[error("MISP answered 403: the API key was not accepted{detail}")]
     KeyRejected {
@@ -166,6 +170,7 @@ impl Error {
             | Error::KeyRejected { .. }
             | Error::Status { .. }
             | Error::RedisUnreachable(_)
+            | Error::WorkersUnlisted(_)
             | Error::Redirect { .. }
             | Error::Malformed { .. } => State::Critical,
         }

@@ -4,7 +4,7 @@
 //! the only place that prints or exits.
 
 use check_misp::checks::{self, Invocation};
-use check_misp::cli::NotRun;
+use check_misp::cli::{self, NotRun};
 use check_misp::error::{Error, Phase};
 use check_misp::outcome::{Outcome, State};
 use check_misp::output;
@@ -20,7 +20,7 @@ fn main() {
         std::env::var_os("MISP_KEY").as_deref(),
         std::env::var_os("MISP_KEY_FILE").as_deref(),
     );
-    let (rendered, key, file) = match checks::parse(args) {
+    let (rendered, key, file) = match cli::parse(args) {
         Ok(inv) => {
             let outcome = execute(&inv);
             let layout = checks::layout(inv.name());

@@ -5,12 +5,17 @@
 
 use std::fmt;
 
-/// What the numbers of a range measure: durations may carry a unit, counts may not.
+/// What the numbers of a range measure, as a check declares it for its `-w`/`-c`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RangeUnit {
     Count,
     /// Seconds; an end point may be written with a humantime unit (`500ms`, `2s`, `1m`).
     Seconds,
+    /// Days left, counted like [`RangeUnit::Count`], except that a plain number is a
+    /// minimum (`30`: alert below 30), as check_curl's `-C 30,7` takes it: the range "more
+    /// than 30" would never make sense for an expiry. Full ranges (`30:`, `@0:7`) keep
+    /// their meaning.
+    Days,
 }
 
 /// A parsed threshold range. The alert fires when the value is outside `[start, end]`, or
@@ -30,13 +35,57 @@ pub struct RangeError {
     why: String,
 }
 
-impl Range {
-    /// Parses the Monitoring Plugins syntax `[@][start:][end]`, `~` meaning minus infinity.
-    pub fn parse(text: &str, unit: RangeUnit) -> Result<Self, RangeError> {
+/// The syntax, said where a range is refused on the command line.
+const SYNTAX: &str =
+    "a range is [@][START:][END], ~ for minus infinity (10, 10:, ~:10, 10:20, @10:20)";
+
+/// A range as written, its syntax checked but no unit applied yet: what clap parses
+/// `-w`/`-c` into, before the check's [`RangeUnit`] says what the numbers measure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawRange {
+    text: String,
+    inside: bool,
+    start: Point,
+    end: Point,
+    /// Written as one number alone (`30`), which [`RangeUnit::Days`] reads as a minimum.
+    plain: bool,
+    /// A plain number with blanks around it, which only [`RangeUnit::Days`] takes.
+    padded: bool,
+}
+
+/// One end point as written.
+#[derive(Clone, Debug, PartialEq)]
+enum Point {
+    Number(f64),
+    /// A humantime duration, in seconds; `text` is how it was written.
+    Duration {
+        secs: f64,
+        text: String,
+    },
+    /// `~` as a start, nothing as an end.
+    Infinite,
+}
+
+impl RawRange {
+    /// Parses the Monitoring Plugins syntax `[@][start:][end]`, `~` meaning minus infinity;
+    /// an end point is a number or a duration (`500ms`, `2s`, `1m`).
+    pub fn parse(text: &str) -> Result<Self, RangeError> {
         let err = |why: &str| RangeError {
             text: text.to_owned(),
             why: why.to_owned(),
         };
+        let trimmed = text.trim();
+        if trimmed != text && trimmed.parse::<f64>().is_ok_and(f64::is_finite) {
+            let end = parse_point(trimmed).map_err(|w| err(&w))?;
+            return Ok(RawRange {
+                text: text.to_owned(),
+                inside: false,
+                start: Point::Number(0.0),
+                end,
+                plain: true,
+                padded: true,
+            });
+        }
         let (inside, body) = match text.strip_prefix('@') {
             Some(rest) => (true, rest),
             None => (false, text),
@@ -45,25 +94,92 @@ impl Range {
             return Err(err("empty range"));
         }
         let (start, end) = match body.split_once(':') {
-            None => (0.0, parse_point(body, unit).map_err(|w| err(&w))?),
+            None => (Point::Number(0.0), parse_point(body).map_err(|w| err(&w))?),
             Some((s, e)) => {
                 let start = match s {
-                    "~" => f64::NEG_INFINITY,
-                    "" => 0.0,
-                    _ => parse_point(s, unit).map_err(|w| err(&w))?,
+                    "~" => Point::Infinite,
+                    "" => Point::Number(0.0),
+                    _ => parse_point(s).map_err(|w| err(&w))?,
                 };
                 let end = if e.is_empty() {
-                    f64::INFINITY
+                    Point::Infinite
                 } else {
-                    parse_point(e, unit).map_err(|w| err(&w))?
+                    parse_point(e).map_err(|w| err(&w))?
                 };
                 (start, end)
             }
         };
-        if start > end {
+        let plain = !inside && !body.contains(':') && matches!(end, Point::Number(_));
+        let raw = RawRange {
+            text: text.to_owned(),
+            inside,
+            start,
+            end,
+            plain,
+            padded: false,
+        };
+        // A plain negative number is a minimum in days, so its order is judged with the unit.
+        if !raw.plain
+            && raw.seconds(&raw.start, f64::NEG_INFINITY) > raw.seconds(&raw.end, f64::INFINITY)
+        {
             return Err(err("start is greater than end"));
         }
-        Ok(Range { start, end, inside })
+        Ok(raw)
+    }
+
+    /// `-w`/`-c`'s value parser: a malformed range is refused by clap, with the syntax.
+    pub fn parse_arg(text: &str) -> Result<Self, String> {
+        RawRange::parse(text).map_err(|e| format!("{}; {SYNTAX}", e.why))
+    }
+
+    fn seconds(&self, p: &Point, infinite: f64) -> f64 {
+        match p {
+            Point::Number(v) | Point::Duration { secs: v, .. } => *v,
+            Point::Infinite => infinite,
+        }
+    }
+
+    /// The range in `unit`: durations are refused where the unit is not seconds, and a
+    /// plain number is a minimum for days.
+    pub fn resolve(&self, unit: RangeUnit) -> Result<Range, RangeError> {
+        let err = |why: String| RangeError {
+            text: self.text.clone(),
+            why,
+        };
+        if self.padded && unit != RangeUnit::Days {
+            let why = match unit {
+                RangeUnit::Seconds => not_seconds(&self.text),
+                _ => not_a_number(&self.text),
+            };
+            return Err(err(why));
+        }
+        let value = |p: &Point, infinite: f64| match p {
+            Point::Duration { text, .. } if unit != RangeUnit::Seconds => {
+                Err(err(not_a_number(text)))
+            }
+            other => Ok(self.seconds(other, infinite)),
+        };
+        let start = value(&self.start, f64::NEG_INFINITY)?;
+        let end = value(&self.end, f64::INFINITY)?;
+        if unit == RangeUnit::Days && self.plain {
+            return Ok(Range::below(end));
+        }
+        if start > end {
+            return Err(err("start is greater than end".into()));
+        }
+        Ok(Range {
+            start,
+            end,
+            inside: self.inside,
+        })
+    }
+}
+
+impl Range {
+    /// Parses the Monitoring Plugins syntax `[@][start:][end]`, `~` meaning minus infinity,
+    /// in `unit`.
+    pub fn parse(text: &str, unit: RangeUnit) -> Result<Self, RangeError> {
+        RawRange::parse(text)?.resolve(unit)
     }
 
     /// True when `value` should raise this threshold's alert.
@@ -101,19 +217,28 @@ impl Range {
     }
 }
 
-fn parse_point(s: &str, unit: RangeUnit) -> Result<f64, String> {
+/// A number, or else a duration.
+fn parse_point(s: &str) -> Result<Point, String> {
     if let Ok(v) = s.parse::<f64>() {
         if v.is_finite() {
-            return Ok(v);
+            return Ok(Point::Number(v));
         }
         return Err(format!("'{s}' is not a finite number"));
     }
-    match unit {
-        RangeUnit::Count => Err(format!("'{s}' is not a number")),
-        RangeUnit::Seconds => humantime::parse_duration(s)
-            .map(|d| d.as_secs_f64())
-            .map_err(|_| format!("'{s}' is neither a number of seconds nor a duration like 500ms")),
-    }
+    humantime::parse_duration(s)
+        .map(|d| Point::Duration {
+            secs: d.as_secs_f64(),
+            text: s.to_owned(),
+        })
+        .map_err(|_| format!("'{s}' is neither a number nor a duration like 500ms"))
+}
+
+fn not_a_number(s: &str) -> String {
+    format!("'{s}' is not a number")
+}
+
+fn not_seconds(s: &str) -> String {
+    format!("'{s}' is neither a number of seconds nor a duration like 500ms")
 }
 
 /// Formats the range back in canonical syntax for perfdata (units resolved to plain numbers).
@@ -202,6 +327,41 @@ mod tests {
                 "{bad:?} accepted"
             );
         }
+    }
+
+    #[test]
+    fn plain_days_are_a_minimum_and_full_ranges_keep_their_meaning() {
+        let days = |s: &str| Range::parse(s, RangeUnit::Days);
+        assert_eq!(days("30"), Ok(Range::below(30.0)));
+        assert_eq!(days(" 30 "), Ok(Range::below(30.0)));
+        assert_eq!(days("-5"), Ok(Range::below(-5.0)));
+        assert_eq!(days("30:"), Ok(Range::below(30.0)));
+        assert_eq!(days("~:30"), Range::parse("~:30", RangeUnit::Count));
+        assert!(days("@0:3").unwrap().alerts(2.0));
+        for bad in ["30d", "inf", "@-5", "1h:2h"] {
+            assert!(days(bad).is_err(), "{bad:?} accepted");
+        }
+        // Anywhere else a padded or negative plain number stays refused.
+        for unit in [RangeUnit::Count, RangeUnit::Seconds] {
+            assert!(Range::parse(" 30", unit).is_err());
+            assert!(Range::parse("-5", unit).is_err());
+        }
+    }
+
+    #[test]
+    fn the_command_line_refuses_malformed_ranges_with_the_syntax() {
+        for bad in ["", "@", "abc", "20:10", "1:2:3", "NaN", "~", ":x", "2s:1"] {
+            let e = RawRange::parse_arg(bad).unwrap_err();
+            assert!(e.contains("[@][START:][END]"), "{bad:?}: {e}");
+        }
+        // What is well formed is left to the check's unit.
+        for good in ["10", "2s", "-5", " 30", "@1m:2m", "~:"] {
+            assert!(RawRange::parse_arg(good).is_ok(), "{good:?} refused");
+        }
+        let raw = RawRange::parse_arg("2s").unwrap();
+        assert_eq!(raw.resolve(RangeUnit::Seconds), Ok(Range::above(2.0)));
+        let e = raw.resolve(RangeUnit::Count).unwrap_err().to_string();
+        assert_eq!(e, "invalid range '2s': '2s' is not a number");
     }
 
     #[test]

@@ -14,9 +14,9 @@ use std::time::Duration;
 fn default_set_over_https_and_http() {
     let m = Misp::start();
     let r = m.https("all", &[]);
-    r.expect(0, "MISP ALL OK - all 11 checks OK | ");
+    r.expect(0, "MISP ALL OK - all 12 checks OK | ");
     let lines: Vec<&str> = r.stdout.lines().collect();
-    assert_eq!(lines.len(), 12, "{r:#?}");
+    assert_eq!(lines.len(), 13, "{r:#?}");
     for (line, check) in lines[1..].iter().zip(misp_sim_checks()) {
         assert!(line.starts_with(&format!("\\_[OK] {check} - ")), "{line}");
     }
@@ -31,10 +31,10 @@ fn default_set_over_https_and_http() {
     assert_eq!(m.sim.count("POST /servers/restartDeadWorkers"), 0);
     // Over http:// there is no certificate, so cert is left out of the default set.
     m.http("all", &[])
-        .expect(0, "MISP ALL OK - all 10 checks OK | ");
+        .expect(0, "MISP ALL OK - all 11 checks OK | ");
 }
 
-fn misp_sim_checks() -> [&'static str; 11] {
+fn misp_sim_checks() -> [&'static str; 12] {
     [
         "login",
         "events",
@@ -47,6 +47,7 @@ fn misp_sim_checks() -> [&'static str; 11] {
         "version",
         "heartbeat",
         "cert",
+        "key",
     ]
 }
 
@@ -232,7 +233,7 @@ fn workers_and_jobs_share_one_get_workers_request() {
 fn each_distinct_request_goes_out_once() {
     let m = Misp::start();
     let r = m.https("all", &[]);
-    r.expect(0, "MISP ALL OK - all 11 checks OK");
+    r.expect(0, "MISP ALL OK - all 12 checks OK");
     let counts = m.sim.counts();
     // stats and users share one statistics request, events and latency one index request,
     // workers and jobs one getWorkers request.
@@ -246,6 +247,7 @@ fn each_distinct_request_goes_out_once() {
             "GET /users/heartbeat",
             "GET /users/login",
             "GET /users/statistics",
+            "POST /auth_keys/index",
         ],
         "{counts:?}"
     );

@@ -2,7 +2,7 @@
 //! failure gives the contract's state and exit code in `nagios` and `okko` modes, one line
 //! naming the cause, within the deadline + 1 s, with no panic and no key in the output.
 //!
-//! The cases live in `matrix/mod.rs`; `secrets.rs` runs the same cases with another key.
+//! The cases live in `matrix/table.rs`; `secrets.rs` runs the same cases with another key.
 
 mod common;
 #[macro_use]
@@ -22,6 +22,20 @@ macro_rules! bad_input_tests {
 }
 
 each_case!(bad_input_tests);
+
+macro_rules! case_names {
+    ($($name:ident),* $(,)?) => {
+        const LISTED: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+each_case!(case_names);
+
+/// A row the list leaves out would never run; a listed case without a row panics.
+#[test]
+fn the_table_has_one_row_per_listed_case_in_order() {
+    assert_eq!(matrix::row_names(), LISTED);
+}
 
 /// Plain `http://` works (MISP behind a TLS-terminating proxy on loopback is real), but
 /// `-v` says that the key travels in clear; over https it says nothing of the sort.

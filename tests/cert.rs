@@ -44,7 +44,10 @@ fn thresholds_are_minimum_days_left() {
     cert(&m, &["-w", "5000", "-c", "4000"]).expect(2, "MISP CERT CRITICAL");
     cert(&m, &["-c", "4000:"]).expect(2, "MISP CERT CRITICAL");
     cert(&m, &["-w", "10", "-c", "5"]).expect(0, "MISP CERT OK");
-    cert(&m, &["-w", "soon"]).expect(3, "MISP CERT UNKNOWN - --warning: invalid range 'soon'");
+    cert(&m, &["-w", "soon"]).expect(
+        3,
+        "MISP CERT UNKNOWN - invalid value 'soon' for '--warning <RANGE>'",
+    );
 }
 
 #[test]

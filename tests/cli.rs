@@ -117,6 +117,57 @@ fn help_version_and_usage_errors_exit_3_on_stdout() {
     assert_eq!(okko.stderr.lines().count(), 1, "{okko:#?}");
 }
 
+/// A malformed range is refused while parsing the command line, before any URL or key is
+/// looked at, with the syntax in the message; the check's unit comes later.
+#[test]
+fn malformed_thresholds_are_refused_by_the_parser_with_the_syntax() {
+    for (check, option, value) in [
+        ("workers", "-w", "abc"),
+        ("jobs", "-c", "1:2:3"),
+        ("latency", "-w", "soon"),
+        ("freshness", "--critical", "20:10"),
+        ("cert", "-w", "@"),
+        ("users", "-c", "NaN"),
+        ("all", "-w", "x"),
+    ] {
+        let r = common::run(&[check, option, value]);
+        let long = if option == "-c" || option == "--critical" {
+            "--critical"
+        } else {
+            "--warning"
+        };
+        r.expect(
+            3,
+            &format!(
+                "MISP {} UNKNOWN - invalid value '{value}' for '{long} <RANGE>': ",
+                check.to_uppercase()
+            ),
+        );
+        assert!(
+            r.status_line().contains("a range is [@][START:][END]"),
+            "{r:#?}"
+        );
+        assert!(r.stderr.is_empty(), "{r:#?}");
+    }
+    // A well-formed range in the wrong unit is the check's to refuse, naming the option;
+    // in days, a plain number is a minimum.
+    let key = [("MISP_KEY", "SimSiteAdminKey0000000000000000000000001")];
+    let url = ["--url", "https://127.0.0.1:9"];
+    common::run_with(
+        &common::bin(),
+        &["workers", "-w", "2s", url[0], url[1]],
+        &key,
+    )
+    .expect(
+        3,
+        "MISP WORKERS UNKNOWN - --warning: invalid range '2s': '2s' is not a number",
+    );
+    common::run_with(&common::bin(), &["cert", "-c", "1h", url[0], url[1]], &key).expect(
+        3,
+        "MISP CERT UNKNOWN - --critical: invalid range '1h': '1h' is not a number",
+    );
+}
+
 #[test]
 fn missing_url_and_key_are_unknown() {
     common::run(&["workers"]).expect(3, "MISP WORKERS UNKNOWN - no MISP given");

@@ -74,7 +74,7 @@ const BREAKAGES: [Breakage; 8] = [
 fn healthy_report_is_ok_with_counts() {
     let m = Misp::start();
     let r = m.http("diagnostics", &[]);
-    r.expect(0, "MISP DIAGNOSTICS OK - no problem found in 8 diagnostics | findings=0;;;0 settings_errors=0;;;0 unwritable_dirs=0;;;0 unwritable_files=0;;;0 modules_down=0;;;0 time=");
+    r.expect(0, "MISP DIAGNOSTICS OK - no problem found in 9 diagnostics | findings=0;;;0 settings_errors=0;;;0 unwritable_dirs=0;;;0 unwritable_files=0;;;0 modules_down=0;;;0 time=");
     // Its own default deadline is 30s (the perfdata maximum of `time`), unless -t says.
     assert!(r.status_line().ends_with(";0;30"), "{r:#?}");
     assert!(m
@@ -109,7 +109,7 @@ fn every_finding_breaks_and_can_be_ignored() {
             b.finding
         );
         let quiet = m.http("diagnostics", &["--ignore", b.finding]);
-        quiet.expect(0, "MISP DIAGNOSTICS OK - no problem found in 7 diagnostics");
+        quiet.expect(0, "MISP DIAGNOSTICS OK - no problem found in 8 diagnostics");
         assert!(quiet.stdout.contains(&format!("\nignored {}: ", b.finding)));
     }
 }
@@ -178,7 +178,7 @@ fn refusals_and_bad_options() {
         "MISP DIAGNOSTICS UNKNOWN - invalid value 'gpg' for '--ignore <FINDING>'",
     );
     assert!(
-        r.stdout.contains("[possible values: background_jobs, redis, db_schema, version, writeable_dirs, writeable_files, modules, settings]"),
+        r.stdout.contains("[possible values: background_jobs, redis, db_schema, version, writeable_dirs, writeable_files, modules, settings, live]"),
         "{r:#?}"
     );
     m.http("diagnostics", &["-c", "1"]).expect(
@@ -256,7 +256,7 @@ fn partial_reports_name_what_was_not_judged() {
     let m = Misp::start();
     m.http("diagnostics", &["--ignore", "redis,redis"]).expect(
         0,
-        "MISP DIAGNOSTICS OK - no problem found in 7 diagnostics |",
+        "MISP DIAGNOSTICS OK - no problem found in 8 diagnostics |",
     );
     let answer = |body: &str| misp_sim::Fault::Status {
         code: 200,
@@ -269,7 +269,7 @@ fn partial_reports_name_what_was_not_judged() {
     );
     m.http("diagnostics", &[]).expect(
         3,
-        "MISP DIAGNOSTICS UNKNOWN - nothing to judge: MISP's report lacks background_jobs (backgroundJobsStatus), redis (redisInfo), db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings)",
+        "MISP DIAGNOSTICS UNKNOWN - nothing to judge: MISP's report lacks background_jobs (backgroundJobsStatus), redis (redisInfo), db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings), live (finalSettings)",
     );
     let okko = m.http("diagnostics", &["-o", "okko"]);
     assert_eq!((okko.stdout.as_str(), okko.code), ("KO\n", 1));
@@ -279,13 +279,13 @@ fn partial_reports_name_what_was_not_judged() {
     );
     m.http("diagnostics", &[]).expect(
         0,
-        "MISP DIAGNOSTICS OK - no problem found in 2 diagnostics; not judged, missing from MISP's report: db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings) |",
+        "MISP DIAGNOSTICS OK - no problem found in 2 diagnostics; not judged, missing from MISP's report: db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings), live (finalSettings) |",
     );
     m.http(
         "diagnostics",
         &[
             "--ignore",
-            "db_schema,version,writeable_dirs,writeable_files,modules,settings",
+            "db_schema,version,writeable_dirs,writeable_files,modules,settings,live",
         ],
     )
     .expect(
@@ -297,4 +297,35 @@ fn partial_reports_name_what_was_not_judged() {
             3,
             "MISP DIAGNOSTICS UNKNOWN - nothing to judge: MISP's report lacks db_schema",
         );
+}
+
+/// An offline MISP answers the site admin as usual: only its report tells, and it tells it
+/// as a CRITICAL finding of its own. A plain user's key is sent to the login page.
+#[test]
+fn an_offline_misp_is_critical_and_named_where_a_user_key_is_turned_away() {
+    let m = Misp::start();
+    m.sim.set_live(false);
+    m.http("version", &[]).expect(0, "MISP VERSION OK - ");
+    let r = m.http("diagnostics", &[]);
+    r.expect(2, "MISP DIAGNOSTICS CRITICAL - 1 problem: MISP is offline (MISP.live is off) (MISP says: MISP disabled.): only site admins can use it, every other user and API key is locked out | ");
+    assert_eq!(r.perf("settings_errors"), Some(0.0), "{r:#?}");
+    m.http("diagnostics", &["--ignore", "live"])
+        .expect(0, "MISP DIAGNOSTICS OK - no problem found in 8 diagnostics");
+    let ro = m.path("ro");
+    std::fs::write(&ro, misp_sim::READONLY_KEY).unwrap();
+    let url = m.sim.http_url();
+    common::run(&["events", "--url", &url, "--key-file", &ro])
+        .expect(2, "MISP EVENTS CRITICAL - MISP answered 302 redirecting ")
+        .says("/users/login (MISP sends this key to its login page: MISP is most likely offline, MISP.live off, where only site admins may use it;");
+}
+
+#[test]
+fn a_missing_column_is_critical_and_named() {
+    let m = Misp::start();
+    m.sim.drop_column("events", "extends_uuid", "varchar(40)");
+    m.sim.drop_column("events", "protected", "tinyint(1)");
+    m.http("diagnostics", &[]).expect(
+        2,
+        "MISP DIAGNOSTICS CRITICAL - 1 problem: database schema differs from what MISP expects: column events.extends_uuid (varchar(40)) is missing; column events.protected (tinyint(1)) is missing | ",
+    );
 }

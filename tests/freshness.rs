@@ -57,7 +57,7 @@ fn age_of_the_newest_change_against_a_day_and_three_days() {
         .expect(2, "MISP FRESHNESS CRITICAL");
     m.http("freshness", &["-w", "soon"]).expect(
         3,
-        "MISP FRESHNESS UNKNOWN - --warning: invalid range 'soon'",
+        "MISP FRESHNESS UNKNOWN - invalid value 'soon' for '--warning <RANGE>'",
     );
 }
 

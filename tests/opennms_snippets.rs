@@ -343,7 +343,7 @@ fn exec_command_lines_run_check_misp_as_opennms_would() {
             .and_then(|i| argv.get(i + 1))
             .map_or_else(
                 || panic!("{}: no --timeout in args", s.name),
-                |t| check_misp::cli::parse_duration(t).unwrap(),
+                |t| check_misp::invocation::parse_duration(t).unwrap(),
             );
         assert!(
             own.as_millis() < u128::from(timeout_ms),

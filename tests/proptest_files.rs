@@ -4,7 +4,8 @@
 //! error; a time ahead of the clock (beyond the skew allowed between hosts) is never
 //! taken as "just now", for ever.
 
-use check_misp::checks::{heal, stats, CLOCK_SKEW};
+use check_misp::checks::words::CLOCK_SKEW;
+use check_misp::checks::{heal, stats};
 use check_misp::secret::{ApiKey, KeyFileError, KEY_FILE_LIMIT};
 use proptest::prelude::*;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -529,6 +529,7 @@ proptest! {
             headers,
             body: bytes::Bytes::from(body),
             timings: Default::default(),
+            prefix: String::new(),
         };
         match misp::json(&resp, "GET", "/servers/getWorkers") {
             Ok(_) => prop_assert!((200..300).contains(&status)),
@@ -599,7 +600,7 @@ proptest! {
     ) {
         let mut argv: Vec<std::ffi::OsString> = vec![argv0.into()];
         argv.extend(args.into_iter().map(Into::into));
-        if let Err(check_misp::cli::NotRun::Bad { message, .. }) = check_misp::checks::parse(argv) {
+        if let Err(check_misp::cli::NotRun::Bad { message, .. }) = check_misp::cli::parse(argv) {
             prop_assert!(!message.contains('\n'), "{:?}", message);
         }
     }

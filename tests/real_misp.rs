@@ -1,7 +1,9 @@
-//! Against a real MISP 2.5.1 (`../shared/real-misp/setup.sh`, started by `.ci/run`): every
-//! check in every output mode over HTTP and HTTPS, then each failure a MISP admin meets,
-//! caused for real (a killed worker, workers of the wrong user, supervisord or Redis stopped,
-//! background jobs off, a plain user's key) and undone afterwards.
+//! Against the real MISPs `.ci/run` starts (2.5.1 with supervisord, 2.4.199 with CakeResque):
+//! every check in every output mode over HTTP and HTTPS, then each failure a MISP admin
+//! meets, caused for real (a killed worker, workers of the wrong user, supervisord or Redis
+//! stopped, background jobs off, a plain user's key) and undone afterwards. A case that
+//! holds for both versions runs one body over `targets()`; what only 2.4 does is in
+//! `real_misp_24.rs`.
 //!
 //! Tests that change the MISP take the write lock; those that only read take the read lock,
 //! so nothing reads a MISP another test is breaking. Outside CI, without a real MISP, every
@@ -9,10 +11,10 @@
 
 mod realmisp;
 
-use realmisp::{changing, misp, reading, RealMisp, Undo};
+use realmisp::{changing, misp, reading, targets, Kind, RealMisp, Undo};
 use std::process::{Command, Stdio};
 
-const CHECKS: [&str; 12] = [
+const CHECKS: [&str; 13] = [
     "login",
     "events",
     "latency",
@@ -24,19 +26,25 @@ const CHECKS: [&str; 12] = [
     "version",
     "heartbeat",
     "cert",
+    "key",
     "all",
 ];
 
 /// What a healthy, freshly installed MISP gets: its own diagnostics flag the settings the
 /// install guide leaves unset, and `cert` has nothing to inspect over plain HTTP.
-fn expected(check: &str, https: bool) -> (&'static str, &'static str) {
-    match (check, https) {
-        ("diagnostics", _) => ("WARNING", "critical settings errors"),
-        ("all", _) => ("WARNING", "diagnostics WARNING"),
-        ("cert", false) => ("UNKNOWN", "needs an https:// URL"),
-        ("cert", true) => ("OK", "expires in"),
-        ("workers", _) => ("OK", "21 workers alive, 0 dead in 5 queues"),
-        ("version", _) => ("OK", "MISP 2.5.1"),
+/// 2.5 runs 21 workers in 5 queues under supervisord, 2.4 one per queue plus CakeResque's
+/// scheduler.
+fn expected(kind: Kind, check: &str, https: bool) -> (&'static str, &'static str) {
+    match (check, https, kind) {
+        ("diagnostics", _, _) => ("WARNING", "critical settings errors"),
+        ("all", _, _) => ("WARNING", "diagnostics WARNING"),
+        ("cert", false, _) => ("UNKNOWN", "needs an https:// URL"),
+        ("cert", true, _) => ("OK", "expires in"),
+        ("workers", _, Kind::V25) => ("OK", "21 workers alive, 0 dead in 5 queues"),
+        ("workers", _, Kind::V24) => ("OK", "6 workers alive, 0 dead in 6 queues"),
+        ("version", _, Kind::V25) => ("OK", "MISP 2.5.1"),
+        ("version", _, Kind::V24) => ("OK", "MISP 2.4.199"),
+        ("key", _, _) => ("OK", "API key has no expiry"),
         _ => ("OK", ""),
     }
 }
@@ -49,7 +57,7 @@ fn judge_modes(m: &RealMisp, check: &str, https: bool) {
             m.http(check, &["-o", mode])
         }
     };
-    let (state, cause) = expected(check, https);
+    let (state, cause) = expected(m.kind, check, https);
     let code = match state {
         "OK" => 0,
         "WARNING" => 1,
@@ -115,15 +123,21 @@ fn judge_modes(m: &RealMisp, check: &str, https: bool) {
         assert!(checkmk.stdout.starts_with(&line), "{checkmk:#?}");
     }
     if check == "workers" {
+        let (email, all) = match m.kind {
+            Kind::V25 => (5, 21),
+            Kind::V24 => (1, 6),
+        };
         assert!(
-            prometheus
-                .stdout
-                .contains("\nmisp_workers_alive{queue=\"email\"} 5\n"),
+            prometheus.stdout.contains(&format!(
+                "\nmisp_workers_alive{{queue=\"email\"}} {email}\n"
+            )),
             "{prometheus:#?}"
         );
-        assert_eq!(snmp.stdout, "21\n0\n", "{snmp:#?}");
+        assert_eq!(snmp.stdout, format!("{all}\n0\n"), "{snmp:#?}");
         assert!(
-            cacti.stdout.starts_with("alive:21 dead:0 wrong_user:0 "),
+            cacti
+                .stdout
+                .starts_with(&format!("alive:{all} dead:0 wrong_user:0 ")),
             "{cacti:#?}"
         );
     }
@@ -131,18 +145,21 @@ fn judge_modes(m: &RealMisp, check: &str, https: bool) {
 
 #[test]
 fn every_check_in_every_mode_over_http_and_https() {
-    let Some(m) = misp() else { return };
     let _read = reading();
-    let jobs: Vec<(&str, bool)> = CHECKS
-        .iter()
-        .flat_map(|c| [(*c, false), (*c, true)])
+    let jobs: Vec<(&RealMisp, &str, bool)> = targets()
+        .into_iter()
+        .flat_map(|m| {
+            CHECKS
+                .iter()
+                .flat_map(move |c| [(m, *c, false), (m, *c, true)])
+        })
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..3 {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some((check, https)) = jobs.get(i) else {
+                let Some((m, check, https)) = jobs.get(i) else {
                     break;
                 };
                 judge_modes(m, check, *https);
@@ -153,20 +170,30 @@ fn every_check_in_every_mode_over_http_and_https() {
 
 #[test]
 fn a_killed_queue_is_critical_and_one_post_heals_it() {
-    let Some(m) = misp() else { return };
     let _change = changing();
-    let _undo = Undo(|| m.restore_workers());
-    let dir = tempfile::tempdir().expect("temp dir");
-    m.kill_worker("update_00");
-    m.wait_for("update to die", &[], |r| r.code == 2)
-        .expect(2, "MISP WORKERS CRITICAL - no live worker in update; ");
-    let posts = m.restart_posts();
-    let r = m.heal(&dir.path().join("heal.json"), &[]);
-    r.expect(1, "MISP HEAL WARNING - healed: restarted dead workers (1 dead, no live worker in update); now 21 workers alive");
-    assert_eq!(r.perf("restarted"), Some(1.0));
-    assert_eq!(m.restart_posts(), posts + 1, "exactly one POST");
-    m.http("workers", &[])
-        .expect(0, "MISP WORKERS OK - 21 workers alive");
+    for m in targets() {
+        let _undo = Undo(|| m.restore_workers());
+        let dir = tempfile::tempdir().expect("temp dir");
+        let all = match m.kind {
+            Kind::V25 => 21,
+            Kind::V24 => 6,
+        };
+        m.kill_queue_worker("update");
+        m.wait_for("update to die", &[], |r| r.code == 2)
+            .expect(2, "MISP WORKERS CRITICAL - no live worker in update; ");
+        let posts = m.restart_posts();
+        let r = m.heal(&dir.path().join("heal.json"), &[]);
+        r.expect(1, &format!("MISP HEAL WARNING - healed: restarted dead workers (1 dead, no live worker in update); now {all} workers alive"));
+        assert_eq!(r.perf("restarted"), Some(1.0));
+        assert_eq!(
+            m.restart_posts(),
+            posts + 1,
+            "{}: exactly one POST",
+            m.version()
+        );
+        m.http("workers", &[])
+            .expect(0, &format!("MISP WORKERS OK - {all} workers alive"));
+    }
 }
 
 #[test]
@@ -303,28 +330,31 @@ fn background_jobs_switched_off_is_unknown() {
     }
 }
 
+/// 2.5 answers the worker list with an empty table, 2.4 with a bare 500: both are named.
 #[test]
-fn redis_stopped_is_named_by_diagnostics() {
-    let Some(m) = misp() else { return };
+fn redis_stopped_is_named_by_diagnostics_and_workers() {
     let _change = changing();
-    let _undo = Undo(|| {
-        m.setup();
-        m.restore_workers();
-    });
-    m.sh("redis-cli", &["-p", &m.redis_port, "shutdown", "nosave"]);
-    m.http("diagnostics", &[]).expect(
-        2,
-        "MISP DIAGNOSTICS CRITICAL - redis: MISP cannot reach Redis",
-    );
-    m.http("workers", &[])
-        .expect(2, "MISP WORKERS CRITICAL - MISP could not list its workers")
-        .says("is Redis down?");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let posts = m.restart_posts();
-    m.heal(&dir.path().join("heal.json"), &[])
-        .expect(2, "MISP HEAL CRITICAL")
-        .says("restart not attempted");
-    assert_eq!(m.restart_posts(), posts);
+    for m in targets() {
+        let _undo = Undo(|| {
+            m.setup();
+            m.restore_workers();
+        });
+        m.sh("redis-cli", &["-p", &m.redis_port, "shutdown", "nosave"]);
+        m.http("diagnostics", &[]).expect(
+            2,
+            "MISP DIAGNOSTICS CRITICAL - redis: MISP cannot reach Redis",
+        );
+        m.http("workers", &[])
+            .expect(2, "MISP WORKERS CRITICAL - MISP could not list its workers")
+            .says("is Redis down?");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let posts = m.server_posts().len();
+        m.heal(&dir.path().join("heal.json"), &[])
+            .expect(2, "MISP HEAL CRITICAL")
+            .says("is Redis down?")
+            .says("restart not attempted");
+        assert_eq!(m.server_posts().len(), posts, "{}: no POST", m.version());
+    }
 }
 
 impl RealMisp {
@@ -473,4 +503,34 @@ fn freshness_dates_the_newest_event_change() {
         .http("freshness", &["--published"])
         .stdout
         .contains(&published));
+}
+
+/// MISP's "start worker" for one queue: 2.5 starts the stopped supervisord process; 2.4
+/// starts one more CakeResque worker and leaves the dead one listed, so only
+/// restartDeadWorkers clears it (heal uses startWorker only for CakeResque's scheduler).
+#[test]
+fn start_worker_starts_one_worker_of_a_queue() {
+    let _change = changing();
+    for m in targets() {
+        let _undo = Undo(|| m.restore_workers());
+        m.kill_queue_worker("update");
+        m.wait_for("update to die", &[], |r| r.code == 2);
+        let answer = m.api(
+            "POST",
+            "/servers/startWorker/update",
+            &serde_json::json!({}),
+        );
+        assert_eq!(answer["success"], true, "{}: {answer}", m.version());
+        match m.kind {
+            Kind::V25 => m
+                .wait_for("update back", &[], |r| r.code == 0)
+                .expect(0, "MISP WORKERS OK - 21 workers alive, 0 dead"),
+            Kind::V24 => m
+                .wait_for("a new update worker", &[], |r| r.code == 1)
+                .expect(
+                    1,
+                    "MISP WORKERS WARNING - 6 workers alive, 1 dead in 6 queues",
+                ),
+        };
+    }
 }

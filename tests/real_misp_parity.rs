@@ -5,9 +5,10 @@
 //! entries of an array, and the values of objects keyed by data such as file paths, are
 //! merged into one shape, so a list of five workers compares with a list of four).
 //!
-//! The real MISP is found through `REAL_MISP_URL` (default http://127.0.0.1:28080) and
+//! The real MISP 2.5 is found through `REAL_MISP_URL` (default http://127.0.0.1:28080) and
 //! `REAL_MISP_KEY_FILE` (default /tmp/realmisp/key, a site admin's key), as
-//! `../shared/real-misp/setup.sh` builds it. Without one the test says so and passes.
+//! `../shared/real-misp/setup.sh` builds it; MISP 2.4 (CakeResque) likewise through
+//! `REAL_MISP24_URL` and `REAL_MISP24_KEY_FILE`. Without one a test says so and passes.
 //!
 //! The only change it makes to that MISP: a plain User (role 3) with a fixed email,
 //! created once and reused, and an auth key for it that lives for this test only.
@@ -15,7 +16,7 @@
 //! Three server entries (sync partners: the MISP itself, a closed port) live for the
 //! comparison of `/servers/index` and `testConnection` only.
 
-use misp_sim::{Sim, SimOptions, DEFAULT_KEY, READONLY_KEY};
+use misp_sim::{Encoding, Sim, SimOptions, WorkerMode, DEFAULT_KEY, READONLY_KEY};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -510,10 +511,37 @@ fn plain_key(real: &Target, user_id: &str) -> Result<(String, String), String> {
 
 #[test]
 fn simulator_answers_like_a_real_misp() {
-    let url =
-        std::env::var("REAL_MISP_URL").unwrap_or_else(|_| "http://127.0.0.1:28080".to_owned());
+    compare_with_real(
+        "REAL_MISP",
+        "http://127.0.0.1:28080",
+        "/tmp/realmisp/key",
+        SimOptions::default(),
+    );
+}
+
+/// The same for MISP 2.4 (`../shared/real-misp-2.4/setup.sh`): the simulator in CakeResque
+/// mode with 2.4's number encoding, found through `REAL_MISP24_URL` (default
+/// http://127.0.0.1:38080) and `REAL_MISP24_KEY_FILE` (default /tmp/realmisp24/key).
+#[test]
+fn simulator_in_cakeresque_mode_answers_like_a_real_misp_24() {
+    let opts = SimOptions {
+        mode: WorkerMode::CakeResque,
+        encoding: Encoding::V24,
+        ..SimOptions::default()
+    };
+    compare_with_real(
+        "REAL_MISP24",
+        "http://127.0.0.1:38080",
+        "/tmp/realmisp24/key",
+        opts,
+    );
+}
+
+/// Sends every case to the real MISP `{prefix}_URL` and to a simulator started with `opts`.
+fn compare_with_real(prefix: &str, default_url: &str, default_key: &str, opts: SimOptions) {
+    let url = std::env::var(format!("{prefix}_URL")).unwrap_or_else(|_| default_url.to_owned());
     let key_file =
-        std::env::var("REAL_MISP_KEY_FILE").unwrap_or_else(|_| "/tmp/realmisp/key".to_owned());
+        std::env::var(format!("{prefix}_KEY_FILE")).unwrap_or_else(|_| default_key.to_owned());
     let addr = url.strip_prefix("http://").map_or_else(
         || panic!("REAL_MISP_URL must be an http:// URL, not {url}"),
         |a| a.trim_end_matches('/').to_owned(),
@@ -537,7 +565,7 @@ fn simulator_answers_like_a_real_misp() {
     let (key_id, key) = plain_key(&real, &user).unwrap_or_else(|e| panic!("plain user: {e}"));
     real.plain_key = key;
 
-    let sim = Sim::start(SimOptions::default()).expect("start the simulator");
+    let sim = Sim::start(opts).expect("start the simulator");
     let simulated = Target {
         label: "simulator",
         addr: format!("127.0.0.1:{}", sim.http_port()),
@@ -570,6 +598,21 @@ fn simulator_answers_like_a_real_misp() {
         !real_id.uuid.is_empty() && !real_id.baseurl.is_empty(),
         "real MISP: no uuid in getVersion or no MISP.baseurl in serverSettings"
     );
+    // 2.4 counts contributing organisations with a GROUP BY: false, not 0, when there is none.
+    let stats = send(
+        &real,
+        "GET",
+        "/users/statistics.json",
+        Who::Admin,
+        true,
+        None,
+    )
+    .ok()
+    .and_then(|a| a.json())
+    .unwrap_or_default();
+    if stats["stats"]["contributing_org_count"] == Value::Bool(false) {
+        sim.set_stats("contributing_org_count", 0);
+    }
     if let Some(status) = &real_id.up_to_date {
         sim.set_up_to_date(status);
     }

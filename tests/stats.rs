@@ -73,8 +73,10 @@ fn thresholds_apply_to_events_and_users() {
     m.http("users", &["-c", "100"]).expect(0, "MISP USERS OK");
     m.http("users", &["-c", "50:"])
         .expect(2, "MISP USERS CRITICAL");
-    m.http("users", &["-w", "nonsense"])
-        .expect(3, "MISP USERS UNKNOWN - --warning:");
+    m.http("users", &["-w", "nonsense"]).expect(
+        3,
+        "MISP USERS UNKNOWN - invalid value 'nonsense' for '--warning <RANGE>'",
+    );
 }
 
 #[test]

@@ -40,6 +40,9 @@ _check_misp() {
             check_misp,jobs)
                 cmd="check_misp__subcmd__jobs"
                 ;;
+            check_misp,key)
+                cmd="check_misp__subcmd__key"
+                ;;
             check_misp,latency)
                 cmd="check_misp__subcmd__latency"
                 ;;
@@ -68,7 +71,7 @@ _check_misp() {
 
     case "${cmd}" in
         check_misp)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version login events latency workers heal jobs stats users diagnostics version heartbeat cert freshness sync all"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version login events latency workers heal jobs stats users diagnostics version heartbeat cert key freshness sync all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -146,6 +149,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -170,14 +193,14 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__all)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --only --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --only --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --only)
-                    COMPREPLY=($(compgen -W "login events latency workers heal jobs stats users diagnostics version heartbeat cert freshness sync" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "login events latency workers heal jobs stats users diagnostics version heartbeat cert key freshness sync" -- "${cur}"))
                     return 0
                     ;;
                 --min-workers)
@@ -256,6 +279,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -280,7 +323,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__cert)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -355,6 +398,26 @@ _check_misp() {
                     return 0
                     ;;
                 --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -382,14 +445,14 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__diagnostics)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --ignore --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --ignore --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --ignore)
-                    COMPREPLY=($(compgen -W "background_jobs redis db_schema version writeable_dirs writeable_files modules settings" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "background_jobs redis db_schema version writeable_dirs writeable_files modules settings live" -- "${cur}"))
                     return 0
                     ;;
                 --url)
@@ -464,6 +527,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -488,7 +571,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__events)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --limit --min-events --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --limit --min-events --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -574,6 +657,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -598,7 +701,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__freshness)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --published --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --published --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,6 +779,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -700,7 +823,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__heal)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -798,6 +921,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -822,7 +965,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__heartbeat)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -900,6 +1043,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -924,7 +1087,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__jobs)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,6 +1169,148 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        check_misp__subcmd__key)
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout-result)
+                    COMPREPLY=($(compgen -W "ok warning critical unknown" -- "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1030,7 +1335,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__latency)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --path --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --path --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1112,6 +1417,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1136,7 +1461,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__login)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --expect-status --expect-text --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --expect-status --expect-text --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1222,6 +1547,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1246,7 +1591,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__stats)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1332,6 +1677,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1356,7 +1721,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__sync)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --server --ignore-server --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --server --ignore-server --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1442,6 +1807,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1466,7 +1851,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__users)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1552,6 +1937,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1576,7 +1981,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__version)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --min-version --min-version-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --min-version --min-version-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1662,6 +2067,26 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1686,7 +2111,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__workers)
-            opts="-u -H -k -t -w -c -o -I -4 -6 -v -h -V --restart-dead-workers --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --restart-dead-workers --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1781,6 +2206,26 @@ _check_misp() {
                     return 0
                     ;;
                 --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_check_misp_global_optspecs
-    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= output-file= ca-cert= insecure I/address= 4/ipv4 6/ipv6 proxy= noproxy= v/verbose h/help V/version
+    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= output-file= ca-cert= insecure J/client-cert= K/client-key= header= I/address= 4/ipv4 6/ipv6 proxy= noproxy= v/verbose h/help V/version
 end
 
 function __fish_check_misp_needs_command
@@ -44,6 +44,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_needs_command" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_needs_command" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_needs_command" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_needs_command" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_needs_command" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -65,6 +68,7 @@ complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "diagnostics" 
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "version" -d 'MISP release, against --min-version and --min-version-critical'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "heartbeat" -d 'The public liveness endpoint /users/heartbeat (MISP 2.4.194 or later; no key needed)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "cert" -d 'Days until the TLS certificate expires (-w/-c in days left; default -w 30 -c 7)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "key" -d 'Days until the API key in use expires, and its limits (-w/-c in days left; default -w 14 -c 3)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "freshness" -d 'How long ago MISP\'s newest event changed (-w/-c as durations such as 1d; default -w 1d -c 3d)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "sync" -d 'Sync partners: MISP tests its connection to each server with pull or push enabled (default -t 15s)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "all" -d 'Several checks at once, concurrently, one line each (--only CHECK,CHECK,...)'
@@ -90,6 +94,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -121,6 +128,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -151,6 +161,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -185,6 +198,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -220,6 +236,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -250,6 +269,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -281,6 +303,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -313,6 +338,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -330,7 +358,8 @@ version\t'A newer MISP release (version)'
 writeable_dirs\t'Directories MISP must write to (writeableDirs)'
 writeable_files\t'Files MISP must write to (writeableFiles)'
 modules\t'The enrichment, import and export modules (moduleStatus)'
-settings\t'Critical settings in error (finalSettings)'"
+settings\t'Critical settings in error (finalSettings)'
+live\t'MISP switched offline, only site admins let in (finalSettings: MISP.live)'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
@@ -351,6 +380,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -382,6 +414,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -411,6 +446,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -440,6 +478,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -449,6 +490,38 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s 6 -l ipv6
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s 6 -l ipv6 -d 'Connect over IPv6 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
@@ -469,6 +542,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -501,6 +577,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
@@ -522,6 +601,7 @@ diagnostics\t''
 version\t''
 heartbeat\t''
 cert\t''
+key\t''
 freshness\t''
 sync\t''"
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l min-workers -d 'Live workers expected, for workers and heal: N for every queue, QUEUE=N for one' -r
@@ -545,6 +625,9 @@ prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
 checkmk\t'Checkmk local check lines, one per check'"
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r

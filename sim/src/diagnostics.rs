@@ -57,6 +57,10 @@ pub(crate) struct Diag {
     pub(crate) modules: Vec<(String, Option<String>)>,
     /// How many level-0 settings carry `error: 1`.
     pub(crate) settings_errors: usize,
+    /// `MISP.live`: false is MISP switched offline (only site admins let in).
+    pub(crate) live: bool,
+    /// Columns `(table, column, type)` MISP expects and the database lacks.
+    pub(crate) missing_columns: Vec<(String, String, String)>,
 }
 
 impl Default for Diag {
@@ -92,6 +96,8 @@ impl Default for Diag {
                 .map(|m| (m.to_string(), None))
                 .collect(),
             settings_errors: 0,
+            live: true,
+            missing_columns: Vec::new(),
         }
     }
 }
@@ -181,7 +187,13 @@ pub(crate) fn report(st: &State) -> J {
         "string",
         Some("Value not set."),
     ));
-    final_settings.push(setting(0, "MISP.live", J::Bool(true), "boolean", None));
+    final_settings.push(setting(
+        0,
+        "MISP.live",
+        J::Bool(d.live),
+        "boolean",
+        (!d.live).then_some("MISP disabled."),
+    ));
     final_settings.push(setting(2, "MISP.footermidleft", J::s(""), "string", None));
     let mut redis = vec![
         ("extensionVersion".to_string(), J::s("6.0.2")),
@@ -259,7 +271,7 @@ pub(crate) fn report(st: &State) -> J {
                 ("dataSource", J::s("Database/Mysql")),
                 ("actual_db_version", J::s(d.db_version.to_string())),
                 ("checked_table_column", J::Arr(vec![])),
-                ("diagnostic", J::Arr(vec![])),
+                ("diagnostic", schema_diagnostic(&d.missing_columns)),
                 ("diagnostic_index", J::Arr(vec![])),
                 ("expected_db_version", J::s(DB_VERSION.to_string())),
                 ("error", J::s("")),
@@ -298,6 +310,38 @@ pub(crate) fn report(st: &State) -> J {
 }
 
 /// The next hotfix release after `version` (what GitHub would call newest).
+/// MISP's schema comparison: `[]` when the tables agree, else `{table: [difference]}`.
+fn schema_diagnostic(missing: &[(String, String, String)]) -> J {
+    if missing.is_empty() {
+        return J::Arr(vec![]);
+    }
+    let mut tables: Vec<(String, J)> = Vec::new();
+    for (table, column, kind) in missing {
+        let entry = J::obj([
+            (
+                "description",
+                J::s(format!("Column `{column}` does not exist but should")),
+            ),
+            ("column_name", J::s(column.clone())),
+            ("error_type", J::s("missing_column")),
+            ("actual", J::Arr(vec![])),
+            (
+                "expected",
+                J::obj([
+                    ("column_name", J::s(column.clone())),
+                    ("column_type", J::s(kind.clone())),
+                ]),
+            ),
+            ("is_critical", J::Bool(true)),
+        ]);
+        match tables.iter_mut().find(|(t, _)| t == table) {
+            Some((_, J::Arr(list))) => list.push(entry),
+            _ => tables.push((table.clone(), J::Arr(vec![entry]))),
+        }
+    }
+    J::Obj(tables)
+}
+
 fn bump(version: &str) -> String {
     let mut parts: Vec<u64> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
     if let Some(last) = parts.last_mut() {

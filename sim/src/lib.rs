@@ -14,6 +14,7 @@
 //! println!("{} with key {}", sim.https_url(), misp_sim::DEFAULT_KEY);
 //! ```
 
+mod authkeys;
 mod control;
 mod diagnostics;
 mod json;
@@ -364,6 +365,12 @@ impl Sim {
         self.shared.lock().kill(queue, true)
     }
 
+    /// CakeResque's start race, once: the next restart of `from`'s dead workers registers
+    /// them under `to` (seen on a real MISP 2.4: the new update worker listed as default).
+    pub fn misregister_next_restart(&self, from: &'static str, to: &'static str) {
+        self.shared.lock().misregister = Some((from, to));
+    }
+
     /// Runs `queue`'s workers as `user` (MISP's own is `www-data`), as a supervisor
     /// program with another `user=` does.
     pub fn set_worker_user(&self, queue: &str, user: &str) {
@@ -428,6 +435,35 @@ impl Sim {
     }
 
     /// The version `getVersion` reports (default `2.5.1`).
+    /// The site admin's key: its expiry (Unix seconds; `None`: none), whether it is
+    /// read-only, and the addresses it is limited to.
+    pub fn set_key(&self, expiration: Option<u64>, read_only: bool, allowed_ips: &[&str]) {
+        let mut st = self.shared.lock();
+        st.key.expiration = expiration;
+        st.key.read_only = read_only;
+        st.key.allowed_ips = allowed_ips.iter().map(|s| (*s).to_string()).collect();
+    }
+
+    /// Makes the site admin's key a classic `users.authkey` key (advanced auth keys off).
+    pub fn set_classic_key(&self, classic: bool) {
+        self.shared.lock().key.classic = classic;
+    }
+
+    /// `MISP.live`: offline, MISP lets only site admins in and sends every other key to its
+    /// login page.
+    pub fn set_live(&self, live: bool) {
+        self.shared.lock().diag.live = live;
+    }
+
+    /// A column MISP expects, missing from the database (`dbSchemaDiagnostics`).
+    pub fn drop_column(&self, table: &str, column: &str, column_type: &str) {
+        self.shared.lock().diag.missing_columns.push((
+            table.to_string(),
+            column.to_string(),
+            column_type.to_string(),
+        ));
+    }
+
     pub fn set_version(&self, v: &str) {
         self.shared.lock().version = v.to_string();
     }
@@ -452,7 +488,8 @@ impl Sim {
     }
 
     /// `serverSettings` `redisInfo.connection` (default true; false adds
-    /// `connection_error: "Connection refused"`).
+    /// `connection_error: "Connection refused"`). In the CakeResque modes Redis down is
+    /// what MISP 2.4 answers: a bare 500 for the worker list, the restarts and serverSettings.
     pub fn set_redis(&self, up: bool) {
         self.shared.lock().diag.redis = up;
     }

@@ -479,6 +479,12 @@ fn route(conn: &Conn, r: &Req) -> Reply {
         };
         return cake_error(403, msg, r);
     };
+    // Offline, MISP logs a key's user out again and sends it to the login page unless
+    // it is a site admin.
+    if role != Role::SiteAdmin && !conn.shared.lock().diag.live {
+        let base = conn.shared.lock().baseurl.clone();
+        return redirect(&format!("{base}/users/login"));
+    }
     let admin_only = matches!(
         (ctrl.as_str(), action.as_str()),
         (
@@ -489,19 +495,52 @@ fn route(conn: &Conn, r: &Req) -> Reply {
                 | "serversettings"
                 | "index"
                 | "testconnection"
+                | "startworker"
         )
     );
     if admin_only && role != Role::SiteAdmin {
         return cake_error(403, NO_PERMISSION, r);
     }
     let page = lower(2);
-    match (ctrl.as_str(), action.as_str()) {
+    let expiration = (role == Role::SiteAdmin)
+        .then(|| conn.shared.lock().key.header())
+        .flatten();
+    // MISP 2.4 lets Redis being down through as a bare 500 wherever it reads the workers
+    // (2.5 lists an empty table instead).
+    let needs_redis = matches!(
+        action.as_str(),
+        "getworkers" | "restartdeadworkers" | "restartworkers" | "startworker" | "serversettings"
+    );
+    if ctrl == "servers" && needs_redis {
+        let st = conn.shared.lock();
+        if st.mode != WorkerMode::Supervisor && !st.diag.redis {
+            return cake_error(500, "An Internal Error Has Occurred.", r);
+        }
+    }
+    let mut rep = match (ctrl.as_str(), action.as_str()) {
         ("servers", "getworkers") => Reply::json(200, &conn.shared.lock().workers_json(), style),
         ("servers", "restartdeadworkers") | ("servers", "restartworkers") => {
             if r.method != "POST" {
                 return cake_error(405, "Method Not Allowed", r);
             }
             restart(conn, action == "restartworkers", r, style)
+        }
+        ("servers", "startworker") => {
+            if r.method != "POST" {
+                return cake_error(405, "Method Not Allowed", r);
+            }
+            if !conn.shared.lock().start_worker(&page) {
+                return cake_error(405, "Invalid worker type.", r);
+            }
+            let body = J::obj([
+                ("saved", J::Bool(true)),
+                ("success", J::Bool(true)),
+                ("name", J::s("Worker start signal sent")),
+                ("message", J::s("Worker start signal sent")),
+                ("url", J::s(format!("/servers/startWorker/{page}"))),
+                ("id", J::s(page.clone())),
+            ]);
+            Reply::json(200, &body, style)
         }
         ("events", "index") | ("events", "") => events(conn, &segs, r, style),
         ("users", "statistics") if page.is_empty() || page == "data" => {
@@ -563,8 +602,21 @@ fn route(conn: &Conn, r: &Req) -> Reply {
             let base = conn.shared.lock().baseurl.clone();
             redirect(&format!("{base}/users/routeafterlogin"))
         }
+        ("auth_keys", "index") => {
+            let body = if role == Role::SiteAdmin {
+                let filter = if r.method == "POST" { r.body } else { b"" };
+                conn.shared.lock().key.index(&conn.shared.admin_key, filter)
+            } else {
+                J::Arr(Vec::new())
+            };
+            Reply::json(200, &body, style)
+        }
         _ => cake_error(404, "Not Found", r),
+    };
+    if let Some(at) = expiration {
+        rep.headers.push(("X-Auth-Key-Expiration", at));
     }
+    rep
 }
 
 /// MISP's redirects carry no body (Content-Length: 0).

@@ -90,10 +90,15 @@ pub(crate) struct State {
     pub(crate) diag: crate::diagnostics::Diag,
     /// The sync servers, listed by `/servers/index`; a server's id is its position + 1.
     pub(crate) servers: Vec<crate::sync::SyncServer>,
+    /// What MISP knows of the site admin's key.
+    pub(crate) key: crate::authkeys::SimKey,
     pub(crate) latency: Duration,
     faults: Vec<(Option<String>, Fault)>,
     pub(crate) counts: BTreeMap<String, u64>,
     pub(crate) with_key: u64,
+    /// CakeResque's start race, once: the next restart of the first queue's workers
+    /// registers them under the second.
+    pub(crate) misregister: Option<(&'static str, &'static str)>,
 }
 
 /// Defaults from the statistics example in misp-wire-format.md §6.
@@ -150,10 +155,12 @@ impl State {
             heartbeat: true,
             diag: crate::diagnostics::Diag::default(),
             servers: Vec::new(),
+            key: crate::authkeys::SimKey::default(),
             latency: Duration::ZERO,
             faults: Vec::new(),
             counts: BTreeMap::new(),
             with_key: 0,
+            misregister: None,
         };
         st.reset_workers();
         st
@@ -306,11 +313,11 @@ impl State {
             out.push((q.name.to_string(), J::Obj(entry)));
         }
         out.push(("proc_accessible".to_string(), J::Bool(true)));
-        // `MISP.manage_workers` when the config has it (2.5.1's default config: true), else 1;
-        // the CakeResque generations keep 1.
+        // `MISP.manage_workers` when the config has it (2.5.1's default config and 2.4.199's
+        // both say true), else 1, as the older CakeResque generation keeps it.
         let controls = match self.mode {
-            WorkerMode::Supervisor => J::Bool(true),
-            _ => J::n(1),
+            WorkerMode::Legacy => J::n(1),
+            _ => J::Bool(true),
         };
         out.push(("controls".to_string(), controls));
         if self.mode == WorkerMode::Supervisor {
@@ -336,14 +343,43 @@ impl State {
             return Ok(Some(Revival::Dead));
         }
         let mut add = Vec::new();
+        // A worker comes back with the queue CakeResque saved for it, `default` for the
+        // scheduler: MISP never restarts a dead scheduler as one.
+        let default = self.queues.iter().position(|q| q.name == "default");
         for (i, q) in self.queues.iter_mut().enumerate() {
             let before = q.workers.len();
             q.workers.retain(|w| w.alive);
             if q.workers.len() < before {
-                add.push((i, before - q.workers.len()));
+                let into = if q.name == "scheduler" {
+                    default
+                } else {
+                    Some(i)
+                };
+                add.extend(into.map(|i| (i, before - q.workers.len())));
             }
         }
         Ok(Some(Revival::Add(add)))
+    }
+
+    /// `startWorker/<queue>`: supervisor mode starts a stopped process of the queue;
+    /// CakeResque starts one more worker, but no scheduler while one is listed, dead or
+    /// alive (CakeResque takes a listed pid for a running scheduler).
+    pub(crate) fn start_worker(&mut self, queue: &str) -> bool {
+        let Some(qi) = self.queues.iter().position(|q| q.name == queue) else {
+            return false;
+        };
+        let fresh = self.fresh();
+        let q = &mut self.queues[qi];
+        match self.mode {
+            WorkerMode::Supervisor => {
+                if let Some(w) = q.workers.iter_mut().find(|w| !w.alive) {
+                    *w = fresh;
+                }
+            }
+            _ if queue == "scheduler" && !q.workers.is_empty() => {}
+            _ => q.workers.push(fresh),
+        }
+        true
     }
 
     pub(crate) fn finish_restart(&mut self, rev: Revival, generation: u64) {
@@ -363,10 +399,15 @@ impl State {
                 }
             }
             Revival::Add(add) => {
+                let misregister = self.misregister.take();
                 for (qi, n) in add {
+                    let into = misregister
+                        .filter(|(from, _)| *from == self.queues[qi].name)
+                        .and_then(|(_, to)| self.queues.iter().position(|q| q.name == to))
+                        .unwrap_or(qi);
                     for _ in 0..n {
                         let w = self.fresh();
-                        self.queues[qi].workers.push(w);
+                        self.queues[into].workers.push(w);
                     }
                 }
             }
@@ -431,6 +472,8 @@ impl State {
                 Encoding::V24 if k == "attributes_per_event" || k == "average_user_per_org" => {
                     J::Num(format!("{v}.0"))
                 }
+                // CakePHP's count with a GROUP BY over no rows is false, not 0.
+                Encoding::V24 if k == "contributing_org_count" && *v == 0 => J::Bool(false),
                 Encoding::V24 => J::n(*v),
             };
             (k.clone(), val)

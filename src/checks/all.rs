@@ -7,20 +7,18 @@
 //! A join rather than `tokio::spawn`/`JoinSet`, because spawned tasks must own their data
 //! (`'static`); joined futures simply borrow the invocations.
 
-use super::{stats, CheckArgs, Cli, Context, Invocation};
+use super::{stats, CheckArgs, Context, Invocation};
 use crate::check_name::CheckName;
-use crate::cli::{CommonArgs, Defaults, Env};
 use crate::error::Error;
-use crate::http::{BaseUrl, Client, Kind};
-use crate::invocation::Options;
+use crate::http::{Client, Kind};
+use crate::invocation::Defaults;
 use crate::misp::workers::MinWorkers;
-use crate::outcome::{Metric, Outcome, State, Thresholds};
+use crate::outcome::{Metric, Outcome, State};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, ValueEnum};
+use clap::{Args, ValueEnum};
 use hyper::Method;
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
 use tokio::time::Instant;
 
 /// Several checks at once, concurrently, one line each (--only CHECK,CHECK,...)
@@ -48,7 +46,8 @@ fn check_to_run() -> impl TypedValueParser<Value = CheckName> {
 impl super::Check for Settings {
     const IN_ALL: bool = false;
 
-    /// Never used to build: [`plan`] builds each check with its own defaults.
+    /// Never used to build: the command line builds each check with its own
+    /// defaults.
     fn defaults(&self) -> Defaults {
         Defaults::without_thresholds()
     }
@@ -56,81 +55,6 @@ impl super::Check for Settings {
     async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
         Ok(run(&cx.inv.subs, cx.deadline, cx.inv.opts.verbose).await)
     }
-}
-
-/// `all`: each check is parsed from its bare name (so it gets exactly its own defaults)
-/// and built with the common options, as if it ran alone. `-w`/`-c` are refused: one
-/// range cannot mean seconds for `latency`, dead workers for `workers` and days for `cert`.
-/// Without `--only`, a check that needs https is left out for an http:// URL.
-pub fn plan(settings: Settings, c: &CommonArgs, env: &Env) -> Result<Invocation, Error> {
-    if c.warning.is_some() || c.critical.is_some() {
-        return Err(Error::Usage(
-            "-w/-c do not apply to all: every check keeps its own defaults; run a check alone to set its thresholds".into(),
-        ));
-    }
-    let chosen = settings.only.is_empty();
-    let wanted: Vec<CheckName> = if chosen {
-        CheckName::value_variants()
-            .iter()
-            .copied()
-            .filter(|c| super::in_all(*c))
-            .collect()
-    } else {
-        settings.only.clone()
-    };
-    let mut names: Vec<CheckName> = Vec::new();
-    for name in wanted {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    let mut subs: Vec<Invocation> = Vec::new();
-    for name in names {
-        let https = subs
-            .iter()
-            .find_map(|s| s.opts.base.as_ref().map(BaseUrl::is_https));
-        let mut check = Cli::try_parse_from(["check_misp", name.as_str()])
-            .map_err(|e| Error::Usage(format!("--only {name}: {}", e.kind())))?
-            .check;
-        if chosen && check.defaults().https_only.is_some() && https == Some(false) {
-            continue;
-        }
-        if let Some(mins) = &settings.min_workers {
-            match &mut check {
-                CheckArgs::Workers(w) => w.heal.min_workers = Some(mins.clone()),
-                CheckArgs::Heal(h) => h.min_workers = Some(mins.clone()),
-                _ => {}
-            }
-        }
-        subs.push(super::single(check, c, env)?);
-    }
-    let first_online = subs.iter().find(|s| s.opts.base.is_some());
-    let opts = Options {
-        base: first_online.and_then(|s| s.opts.base.clone()),
-        key: subs.iter().find_map(|s| s.opts.key.clone()),
-        network: first_online
-            .map(|s| s.opts.network.clone())
-            .unwrap_or_default(),
-        // Without -t, `all` waits for its slowest check.
-        timeout: c.timeout.unwrap_or_else(|| {
-            subs.iter()
-                .map(|s| s.opts.timeout)
-                .max()
-                .unwrap_or(Duration::from_secs(10))
-        }),
-        timeout_result: c.timeout_result,
-        thresholds: Thresholds::default(),
-        output: c.output,
-        output_file: c.output_file.clone(),
-        ca_cert: c.ca_cert.clone(),
-        insecure: c.insecure,
-        verbose: c.verbose,
-    };
-    Ok(Invocation {
-        check: CheckArgs::All(settings),
-        opts,
-        subs,
-    })
 }
 
 type Pending<'a> = Pin<Box<dyn Future<Output = Vec<(usize, Outcome)>> + 'a>>;
@@ -220,25 +144,30 @@ fn pairs(subs: &[Invocation]) -> Vec<Pair> {
 /// fails both, each with the same message.
 async fn shared(subs: &[Invocation], pair: Pair, deadline: Instant) -> Vec<(usize, Outcome)> {
     let (a, b) = (&subs[pair.first], &subs[pair.second]);
-    let judged = match super::client(&a.opts, deadline) {
-        Ok(client) => judge_both(a, b, &client).await.map(|both| {
-            both.map(|(mut first, second)| {
-                super::add_verbose_details(&a.opts, &client, &mut first);
-                (first, second)
-            })
-        }),
-        Err(e) => Err(e),
+    let client = match super::client(&a.opts, deadline) {
+        Ok(client) => client,
+        Err(e) => {
+            return vec![
+                (pair.first, super::failed(a, &e)),
+                (pair.second, super::failed(b, &e)),
+            ]
+        }
     };
-    match judged {
-        Ok(Some((first, second))) => vec![(pair.first, first), (pair.second, second)],
+    match judge_both(a, b, &client).await {
+        Ok(Some((mut first, second))) => {
+            super::add_verbose_details(&a.opts, &client, &mut first);
+            vec![(pair.first, first), (pair.second, second)]
+        }
         Ok(None) => vec![
             (pair.first, alone(a, deadline).await),
             (pair.second, alone(b, deadline).await),
         ],
-        Err(e) => vec![
-            (pair.first, super::failed(a, &e)),
-            (pair.second, super::failed(b, &e)),
-        ],
+        Err(e) => {
+            let e = super::whole_misp_failing(&client, e).await;
+            let mut first = super::failed(a, &e);
+            super::add_verbose_details(&a.opts, &client, &mut first);
+            vec![(pair.first, first), (pair.second, super::failed(b, &e))]
+        }
     }
 }
 
@@ -286,7 +215,7 @@ pub fn combine(outcomes: Vec<Outcome>, verbose: u8) -> Outcome {
     let mut bad: Vec<&Outcome> = outcomes.iter().filter(|o| o.state != State::Ok).collect();
     bad.sort_by_key(|o| std::cmp::Reverse(o.state.severity()));
     let summary = if bad.is_empty() {
-        format!("all {} OK", super::plural(outcomes.len() as u64, "check"))
+        format!("all {} OK", super::words::plural(outcomes.len() as u64, "check"))
     } else {
         let names: Vec<String> = bad
             .iter()

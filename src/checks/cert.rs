@@ -14,7 +14,7 @@
 
 use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::x509::{date, CertFacts};
 use crate::http::{self, Client};
@@ -35,8 +35,7 @@ impl Check for Settings {
 
     /// Days left, check_curl's defaults; no key, since the handshake is all it reads.
     fn defaults(&self) -> Defaults {
-        Defaults::new(RangeUnit::Count)
-            .plain_is_minimum()
+        Defaults::new(RangeUnit::Days)
             .warn(Range::below(30.0))
             .crit(Range::below(7.0))
             .keyless()
@@ -66,7 +65,8 @@ async fn run(
                 client.deadline(),
                 timeout,
             )
-            .with_network(client.network().clone());
+            .with_network(client.network().clone())
+            .with_identity(client.identity().cloned());
             // Whatever stops the inspection (a server that does not speak TLS at all) is
             // better described by the first failure.
             match inspector.peer_certificates().await {

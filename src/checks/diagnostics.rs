@@ -6,9 +6,10 @@
 //! the modules, ...), so the check's default timeout is 30s.
 
 use std::fmt::Write as _;
-use super::{plural, secs, Check, Context};
+use super::words::{plural, secs};
+use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp::{self, flag, number};
@@ -17,6 +18,9 @@ use clap::{Args, ValueEnum};
 use hyper::Method;
 use serde_json::{Map, Value};
 use std::time::Duration;
+
+mod live;
+mod schema;
 
 const PATH: &str = "/servers/serverSettings";
 
@@ -68,6 +72,8 @@ pub enum Finding {
     Modules,
     /// Critical settings in error (finalSettings)
     Settings,
+    /// MISP switched offline, only site admins let in (finalSettings: MISP.live)
+    Live,
 }
 
 impl Finding {
@@ -81,6 +87,7 @@ impl Finding {
             Finding::WriteableFiles => "writeable_files",
             Finding::Modules => "modules",
             Finding::Settings => "settings",
+            Finding::Live => "live",
         }
     }
 
@@ -94,7 +101,7 @@ impl Finding {
             Finding::WriteableDirs => "writeableDirs",
             Finding::WriteableFiles => "writeableFiles",
             Finding::Modules => "moduleStatus",
-            Finding::Settings => "finalSettings",
+            Finding::Settings | Finding::Live => "finalSettings",
         }
     }
 }
@@ -117,7 +124,8 @@ pub async fn run(client: &Client, ignore: &[Finding], timeout: Duration) -> Resu
 
 /// MISP builds the report from Redis among others and answers a bare 500 when Redis is
 /// down, which names nothing. The worker list (one cheap request) tells that case apart:
-/// MISP then cannot list workers nor read a queue length.
+/// MISP then cannot list workers nor read a queue length (2.5), or fails on the list
+/// while answering the rest (2.4).
 async fn why_report_failed(client: &Client, e: Error, ignore: &[Finding]) -> Error {
     let server_error = matches!(&e, Error::Status { status, .. } if *status >= 500);
     if !server_error || ignore.contains(&Finding::Redis) {
@@ -125,6 +133,7 @@ async fn why_report_failed(client: &Client, e: Error, ignore: &[Finding]) -> Err
     }
     match super::workers::fetch(client).await {
         Ok(table) if table.unlisted() => Error::RedisUnreachable(e.to_string()),
+        Err(Error::WorkersUnlisted(_)) => Error::RedisUnreachable(e.to_string()),
         _ => e,
     }
 }
@@ -170,11 +179,13 @@ pub fn judge(json: &Value, ignore: &[Finding]) -> Result<Outcome, Error> {
     found.extend(background_jobs(report));
     found.extend(redis(report));
     found.extend(db_schema(report));
+    found.extend(schema::drift(report, &mut notes));
     found.extend(version(report, &mut notes));
     found.extend(writeable(report, true, &mut counts, &mut notes));
     found.extend(writeable(report, false, &mut counts, &mut notes));
     found.extend(modules(report, &mut counts));
     found.extend(settings(report, &mut counts, &mut notes));
+    found.extend(live::offline(report));
     let (ignored, mut active): (Vec<Problem>, Vec<Problem>) = found
         .into_iter()
         .partition(|f| ignore.iter().any(|i| i.as_str() == f.name));
@@ -284,6 +295,11 @@ fn background_jobs(r: &Map<String, Value>) -> Option<Problem> {
     if status == "OK" {
         None
     } else if status.starts_with("Not configured") {
+        // The status is SimpleBackgroundJobs' (2.5's supervisor mode). A 2.4 install that
+        // runs CakeResque workers instead has it off on purpose; `workers` checks those.
+        if cakeresque(r) {
+            return None;
+        }
         finding(
             "background_jobs",
             State::Warning,
@@ -296,6 +312,21 @@ fn background_jobs(r: &Map<String, Value>) -> Option<Problem> {
             format!("background jobs: {}", status.trim_end_matches('.')),
         )
     }
+}
+
+/// `SimpleBackgroundJobs.enabled` false with `MISP.background_jobs` on: MISP 2.4's
+/// CakeResque workers.
+fn cakeresque(r: &Map<String, Value>) -> bool {
+    let setting = |name: &str| {
+        r.get("finalSettings")?
+            .as_array()?
+            .iter()
+            .find(|s| s.get("setting").and_then(Value::as_str) == Some(name))?
+            .get("value")
+            .and_then(flag)
+    };
+    setting("SimpleBackgroundJobs.enabled") == Some(false)
+        && setting("MISP.background_jobs") == Some(true)
 }
 
 /// `redisInfo.connection`: MISP cannot reach Redis (sessions, caches and jobs need it).
@@ -437,6 +468,7 @@ fn modules(r: &Map<String, Value>, counts: &mut Counts) -> Option<Problem> {
 
 /// `finalSettings`: entries with `error: 1` at level 0, which MISP labels "critical".
 /// WARNING, not CRITICAL: MISP is running, but misconfigured where it matters most.
+/// `MISP.live` is left to its own finding.
 fn settings(
     r: &Map<String, Value>,
     counts: &mut Counts,
@@ -447,6 +479,7 @@ fn settings(
         .iter()
         .filter(|s| s.get("error").and_then(flag) == Some(true))
         .filter(|s| s.get("level").and_then(number) == Some(0))
+        .filter(|s| s.get("setting").and_then(Value::as_str) != Some(live::SETTING))
         .collect();
     counts.settings_errors = critical.len() as u64;
     if critical.is_empty() {
@@ -492,17 +525,34 @@ mod tests {
             "redisInfo": {"extensionVersion": "5.3.7", "connection": true},
             "finalSettings": [
                 {"level": 0, "setting": "MISP.baseurl", "value": "https://misp", "type": "string", "error": 0},
-                {"level": 1, "setting": "MISP.welcome_text_top", "error": 1, "errorMessage": "Recommended"}
+                {"level": 1, "setting": "MISP.welcome_text_top", "error": 1, "errorMessage": "Recommended"},
+                {"level": 0, "setting": "MISP.live", "value": true, "error": 0}
             ],
             "backgroundJobsStatus": "OK"
         })
     }
 
     #[test]
+    fn simple_background_jobs_unconfigured_is_no_finding_on_cakeresque() {
+        let mut r = healthy();
+        r["backgroundJobsStatus"] = json!("Not configured (so not tested)");
+        let o = judge(&r, &[]).unwrap();
+        assert_eq!(o.state, State::Warning, "{o:#?}");
+        assert!(o.summary.contains("background jobs are not configured"), "{}", o.summary);
+        for (setting, value) in [("SimpleBackgroundJobs.enabled", false), ("MISP.background_jobs", true)] {
+            r["finalSettings"].as_array_mut().unwrap().push(
+                json!({"level": 1, "setting": setting, "value": value, "type": "boolean", "error": 0}),
+            );
+        }
+        let o = judge(&r, &[]).unwrap();
+        assert_eq!(o.state, State::Ok, "{o:#?}");
+    }
+
+    #[test]
     fn healthy_report_is_ok() {
         let o = judge(&healthy(), &[]).unwrap();
         assert_eq!(o.state, State::Ok, "{o:#?}");
-        assert_eq!(o.summary, "no problem found in 8 diagnostics");
+        assert_eq!(o.summary, "no problem found in 9 diagnostics");
         assert_eq!(o.metric("findings"), Some(0.0));
         assert_eq!(o.metric("settings_errors"), Some(0.0));
         assert!(o
@@ -513,7 +563,7 @@ mod tests {
 
     #[test]
     fn every_finding_is_found_and_named() {
-        let breakers: [(&str, &str, Value, State); 8] = [
+        let breakers: [(&str, &str, Value, State); 9] = [
             (
                 "background_jobs",
                 "/backgroundJobsStatus",
@@ -561,6 +611,12 @@ mod tests {
                 "/finalSettings/0/error",
                 json!(1),
                 State::Warning,
+            ),
+            (
+                "live",
+                "/finalSettings/2/value",
+                json!(false),
+                State::Critical,
             ),
         ];
         for (name, pointer, value, state) in breakers {
@@ -611,10 +667,19 @@ mod tests {
         assert_eq!(out.state, State::Ok);
         assert_eq!(
             out.summary,
-            "no problem found in 5 diagnostics; not judged, missing from MISP's report: redis (redisInfo), modules (moduleStatus), settings (finalSettings)"
+            "no problem found in 5 diagnostics; not judged, missing from MISP's report: redis (redisInfo), modules (moduleStatus), settings (finalSettings), live (finalSettings)"
         );
         // Ignoring a missing section silences it.
-        let quiet = judge(&r, &[Finding::Redis, Finding::Modules, Finding::Settings]).unwrap();
+        let quiet = judge(
+            &r,
+            &[
+                Finding::Redis,
+                Finding::Modules,
+                Finding::Settings,
+                Finding::Live,
+            ],
+        )
+        .unwrap();
         assert_eq!(quiet.summary, "no problem found in 5 diagnostics");
         // A problem found still counts, and the gap is still named.
         r["redisInfo"] = json!({"connection": false});
@@ -623,7 +688,7 @@ mod tests {
         assert_eq!(bad.state, State::Critical);
         assert!(
             bad.summary
-                .ends_with("; not judged, missing from MISP's report: modules (moduleStatus), settings (finalSettings)"),
+                .ends_with("; not judged, missing from MISP's report: modules (moduleStatus), settings (finalSettings), live (finalSettings)"),
             "{}",
             bad.summary
         );
@@ -632,7 +697,7 @@ mod tests {
         assert_eq!(bare.state, State::Unknown);
         assert_eq!(
             bare.summary,
-            "nothing to judge: MISP's report lacks background_jobs (backgroundJobsStatus), redis (redisInfo), db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings)"
+            "nothing to judge: MISP's report lacks background_jobs (backgroundJobsStatus), redis (redisInfo), db_schema (dbSchemaDiagnostics), version (version), writeable_dirs (writeableDirs), writeable_files (writeableFiles), modules (moduleStatus), settings (finalSettings), live (finalSettings)"
         );
         let only_redis = json!({"redisInfo": {"connection": true}});
         let o = judge(&only_redis, &[Finding::Redis]).unwrap();
@@ -642,7 +707,7 @@ mod tests {
     #[test]
     fn repeated_ignores_count_once() {
         let o = judge(&healthy(), &[Finding::Redis, Finding::Redis]).unwrap();
-        assert_eq!(o.summary, "no problem found in 7 diagnostics");
+        assert_eq!(o.summary, "no problem found in 8 diagnostics");
         let none = judge(&healthy(), Finding::value_variants()).unwrap();
         assert_eq!(none.state, State::Unknown);
         assert_eq!(

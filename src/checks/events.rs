@@ -1,8 +1,9 @@
 //! `events`: the REST events index answers with real events.
 
-use super::{plural, secs, Check, Context};
+use super::words::{plural, secs};
+use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Kind, Response};
 use crate::misp::{self, events::EventIndex};

@@ -7,10 +7,10 @@
 
 use super::{workers, Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::{parse_duration, Defaults};
+use crate::invocation::{parse_duration, Defaults};
 use crate::error::{Error, Phase};
 use crate::http::{Client, Kind};
-use crate::misp::workers::{MinWorkers, QueueRules, WorkerTable};
+use crate::misp::workers::{MinWorkers, Queue, QueueRules, WorkerTable, SCHEDULER};
 use crate::misp;
 use crate::outcome::{Metric, Outcome, State, Thresholds};
 use clap::Args;
@@ -71,7 +71,17 @@ impl Check for Settings {
 /// Checks the workers and heals them if needed.
 pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Result<Outcome, Error> {
     let rules = settings.rules();
-    let before = rules.apply(workers::fetch(client).await?);
+    let before = match workers::fetch(client).await {
+        Ok(table) => rules.apply(table),
+        Err(e @ Error::WorkersUnlisted(_)) => {
+            // MISP's restart starts from the same worker list that just failed.
+            let why = format!("{e}; restart not attempted: MISP cannot restart workers it cannot list");
+            let mut out = Outcome::new(CheckName::Heal, State::Critical, why);
+            out.metrics.push(Metric::count("restarted", 0.0));
+            return Ok(out);
+        }
+        Err(e) => return Err(e),
+    };
     if workers::healthy(&before) {
         let mut out = workers::judge(CheckName::Heal, &before, t);
         out.metrics.push(Metric::count("restarted", 0.0));
@@ -98,6 +108,9 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
             "restart not attempted: no worker is dead, and a restart cannot change the user workers run as",
         ));
     }
+    let Some(plan) = plan(&before) else {
+        return Ok(not_restarted(&before, t, SCHEDULER_BY_HAND));
+    };
     let identity = client.base().identity();
     let path = match &settings.state_file {
         Some(p) => p.clone(),
@@ -118,8 +131,8 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
         Ok(Claim::CoolingDown { ago }) => {
             let why = format!(
                 "restart skipped: the last restart was {} ago, within the {} cooldown",
-                super::human(ago),
-                super::human(settings.cooldown)
+                super::words::human(ago),
+                super::words::human(settings.cooldown)
             );
             return Ok(not_restarted(&before, t, &why));
         }
@@ -141,23 +154,30 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
         }
     }
     let posted_at = SystemTime::now();
-    let answer = match request_restart(client).await {
-        Ok(answer) => answer,
-        Err(e) => {
-            let why = format!("the restart request failed: {e}");
-            return Ok(interrupted(&before, t, &why, false));
+    let mut posted = false;
+    for path in plan.requests() {
+        let answer = match request_restart(client, path).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                let why = format!("the restart request failed: {e}");
+                return Ok(interrupted(&before, t, &why, posted));
+            }
+        };
+        posted = true;
+        if answer.get("success").and_then(misp::flag) == Some(false) {
+            let msg = answer
+                .get("message")
+                .and_then(|m| m.as_str())
+                .unwrap_or("no reason given");
+            return Ok(not_restarted(
+                &before,
+                t,
+                &format!("MISP refused the restart: {}", misp::one_line(msg, 200)),
+            ));
         }
-    };
-    if answer.get("success").and_then(misp::flag) == Some(false) {
-        let msg = answer
-            .get("message")
-            .and_then(|m| m.as_str())
-            .unwrap_or("no reason given");
-        return Ok(not_restarted(
-            &before,
-            t,
-            &format!("MISP refused the restart: {}", misp::one_line(msg, 200)),
-        ));
+    }
+    if plan.start_scheduler {
+        notes.push(format!("CakeResque's scheduler started on its own (POST {START_SCHEDULER}): MISP's dead-worker restart would start a default worker in its place"));
     }
     // Leave the re-check a third of what remains, so a long --settle cannot eat the
     // deadline and turn a heal into a timeout.
@@ -192,9 +212,57 @@ async fn recheck(client: &Client, settle: Duration, rules: &QueueRules) -> Resul
     Ok(rules.apply(workers::fetch(client).await?))
 }
 
-async fn request_restart(client: &Client) -> Result<serde_json::Value, Error> {
-    let resp = client.send(Method::POST, RESTART, Kind::Rest).await?;
-    misp::json(&resp, "POST", RESTART)
+async fn request_restart(client: &Client, path: &str) -> Result<serde_json::Value, Error> {
+    let resp = client.send(Method::POST, path, Kind::Rest).await?;
+    misp::json(&resp, "POST", path)
+}
+
+const START_SCHEDULER: &str = "/servers/startWorker/scheduler";
+
+/// Said when only CakeResque's scheduler is dead and still listed: nothing through MISP
+/// brings it back, and a POST at every cooldown would only add default workers.
+const SCHEDULER_BY_HAND: &str = "restart not attempted: MISP cannot restart CakeResque's scheduler while its dead process is listed (its dead-worker restart starts a default worker in its place); run app/Console/worker/start.sh as the web server's user";
+
+/// Which restart requests a heal sends.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// `POST /servers/restartDeadWorkers`: every queue but CakeResque's scheduler.
+    pub restart_dead: bool,
+    /// `POST /servers/startWorker/scheduler`, after the first if both.
+    pub start_scheduler: bool,
+}
+
+impl Plan {
+    fn requests(&self) -> impl Iterator<Item = &'static str> {
+        [
+            (self.restart_dead, RESTART),
+            (self.start_scheduler, START_SCHEDULER),
+        ]
+        .into_iter()
+        .filter_map(|(send, path)| send.then_some(path))
+    }
+}
+
+/// What to ask MISP for, or `None` when nothing it offers would help. restartDeadWorkers
+/// restarts each dead worker with the queue saved for it, and CakeResque saves `default`
+/// for its scheduler: a dead scheduler comes back as one more default worker. Its own
+/// start (startWorker/scheduler) works only once no dead scheduler is listed, since
+/// CakeResque takes a listed pid for a running scheduler; restartDeadWorkers unlists it.
+pub fn plan(table: &WorkerTable) -> Option<Plan> {
+    let cakeresque = !table.supervisor_mode();
+    let is_scheduler = |q: &&Queue| cakeresque && q.name == SCHEDULER;
+    let restart_dead = table
+        .queues
+        .iter()
+        .filter(|q| !is_scheduler(q))
+        .any(|q| q.dead() > 0 || q.is_down());
+    let scheduler = table.queues.iter().find(|q| is_scheduler(q));
+    let start_scheduler =
+        scheduler.is_some_and(|q| q.is_down() && (q.workers.is_empty() || restart_dead));
+    (restart_dead || start_scheduler).then_some(Plan {
+        restart_dead,
+        start_scheduler,
+    })
 }
 
 /// What the first look found dead, for messages written after the restart.
@@ -239,9 +307,44 @@ pub fn judge_after(before: &WorkerTable, after: &WorkerTable, t: &Thresholds) ->
             "not healed: restarted dead workers ({was}) but {}",
             out.summary
         );
+        out.details.extend(misregistered(before, after));
     }
     out.metrics.push(Metric::count("restarted", 1.0));
     out
+}
+
+/// CakeResque names a new worker's pidfile after the time: two started at once can swap
+/// settings, and a restarted worker then serves another queue. Seen as a queue still empty
+/// beside one that gained workers.
+fn misregistered(before: &WorkerTable, after: &WorkerTable) -> Option<String> {
+    let had = |name: &str| {
+        before
+            .queues
+            .iter()
+            .find(|q| q.name == name)
+            .map_or(0, |q| q.workers.len() as u64)
+    };
+    let empty: Vec<&str> = after
+        .queues
+        .iter()
+        .filter(|q| q.is_down())
+        .map(|q| q.name.as_str())
+        .collect();
+    let gained: Vec<&str> = after
+        .queues
+        .iter()
+        .filter(|q| q.alive() > had(&q.name))
+        .map(|q| q.name.as_str())
+        .collect();
+    if empty.is_empty() || gained.is_empty() {
+        return None;
+    }
+    let verb = if empty.len() == 1 { "is" } else { "are" };
+    Some(format!(
+        "{} {verb} still empty while {} got more workers than it had: a restarted worker may have registered under the wrong queue (CakeResque's start race); run app/Console/worker/start.sh as the web server's user",
+        empty.join(", "),
+        gained.join(", ")
+    ))
 }
 
 fn not_restarted(before: &WorkerTable, t: &Thresholds, why: &str) -> Outcome {
@@ -384,10 +487,10 @@ pub fn prior(
         )));
     };
     let recorded = UNIX_EPOCH.checked_add(Duration::from_secs(state.last_restart));
-    let Some(recorded) = recorded.filter(|t| super::in_future(*t, now).is_none()) else {
+    let Some(recorded) = recorded.filter(|t| super::words::in_future(*t, now).is_none()) else {
         return Prior::Clear(Some(format!(
             "state file {shown} records a restart in the future ({}): ignored",
-            recorded.map_or_else(|| format!("Unix time {}", state.last_restart), super::utc)
+            recorded.map_or_else(|| format!("Unix time {}", state.last_restart), super::words::utc)
         )));
     };
     // Ahead by no more than the skew allowed between hosts: just now.
@@ -472,6 +575,55 @@ mod tests {
         let not = judge_after(&table(false), &table(false), &t);
         assert_eq!(not.state, State::Critical);
         assert!(not.summary.starts_with("not healed:"), "{}", not.summary);
+    }
+
+    fn cakeresque(scheduler: serde_json::Value, update_alive: bool) -> WorkerTable {
+        let w = |alive: bool| json!([{"pid": 1, "user": "www-data", "alive": alive, "correct_user": true, "ok": alive}]);
+        misp::workers::parse(&json!({
+            "cache": {"ok": true, "workers": w(true), "jobCount": 0},
+            "default": {"ok": true, "workers": w(true), "jobCount": 0},
+            "email": {"ok": true, "workers": w(true), "jobCount": 0},
+            "prio": {"ok": true, "workers": w(true), "jobCount": 0},
+            "update": {"ok": update_alive, "workers": w(update_alive), "jobCount": 0},
+            "scheduler": scheduler,
+            "proc_accessible": true, "controls": true
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_listed_dead_scheduler_alone_gets_no_request() {
+        let dead = json!({"ok": false, "workers": [{"pid": 7, "user": "www-data", "alive": false, "correct_user": true, "ok": false}]});
+        let plan_for = |sched: &serde_json::Value, update_alive| plan(&cakeresque(sched.clone(), update_alive));
+        assert_eq!(plan_for(&dead, true), None);
+        // restartDeadWorkers unlists it, after which its own start works.
+        let both = Some(Plan {
+            restart_dead: true,
+            start_scheduler: true,
+        });
+        assert_eq!(plan_for(&dead, false), both);
+        assert_eq!(
+            plan_for(&json!({"ok": false}), true),
+            Some(Plan {
+                restart_dead: false,
+                start_scheduler: true
+            })
+        );
+        // Supervisor mode has no scheduler of its own: one restart for everything.
+        let mut t = table(false);
+        t.queues.push(misp::workers::Queue {
+            name: "scheduler".into(),
+            workers: vec![],
+            job_count: None,
+            min_workers: None,
+        });
+        assert_eq!(
+            plan(&t),
+            Some(Plan {
+                restart_dead: true,
+                start_scheduler: false
+            })
+        );
     }
 
     /// The error is mkdir's, not the "No such file or directory" of the lookup after it.

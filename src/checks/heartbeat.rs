@@ -1,9 +1,10 @@
 //! `heartbeat`: MISP's unauthenticated liveness endpoint (`/users/heartbeat`, MISP 2.4.194
 //! and later), timed against `-w`/`-c`.
 
-use super::{secs, Check, Context};
+use super::words::secs;
+use super::{Check, Context, LOGIN_PAGE};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Kind, Response};
 use crate::misp;
@@ -32,28 +33,71 @@ impl Check for Settings {
         // Fetched as a page, not as REST: an older MISP then answers with its usual
         // redirect to the login page, which is how "no such endpoint" shows, instead of a
         // 403 for the missing key.
-        let resp = cx.client()?.send(Method::GET, PATH, Kind::Page).await?;
-        judge(&resp, cx.thresholds(), cx.timeout())
+        let client = cx.client()?;
+        let resp = client.send(Method::GET, PATH, Kind::Page).await?;
+        // The same answer comes from a URL whose path is not MISP's: the login page,
+        // which every MISP has, tells the two apart.
+        let login = match missing(&resp) {
+            Some(_) => Some(client.send(Method::GET, LOGIN_PAGE, Kind::Page).await?),
+            None => None,
+        };
+        judge(&resp, login.as_ref(), cx.thresholds(), cx.timeout())
     }
 }
 
-/// 200 with MISP's `{"message": ...}` is alive; a redirect to the login page or a 404 means
-/// this MISP predates the endpoint (UNKNOWN: nothing was learnt about its health).
-pub fn judge(resp: &Response, t: &Thresholds, timeout: Duration) -> Result<Outcome, Error> {
+/// How MISP said it has no such page: a 404, or its redirect to the login page.
+fn missing(resp: &Response) -> Option<String> {
     let redirected_to_login = (300..400).contains(&resp.status)
         && resp
             .header("location")
             .is_some_and(|l| l.contains("/users/login"));
-    if redirected_to_login || resp.status == 404 {
-        let how = if resp.status == 404 {
-            "404 Not Found".to_owned()
+    if resp.status == 404 {
+        Some("404 Not Found".to_owned())
+    } else if redirected_to_login {
+        Some(format!("{} to the login page", resp.status))
+    } else {
+        None
+    }
+}
+
+/// 200 with MISP's `{"message": ...}` is alive. No such page (see [`missing`]) where the
+/// login page (`login`, fetched then) is MISP's means this MISP predates the endpoint
+/// (UNKNOWN: nothing was learnt about its health); where it is not, the URL does not lead
+/// to MISP (CRITICAL, as any check says for a wrong URL).
+pub fn judge(
+    resp: &Response,
+    login: Option<&Response>,
+    t: &Thresholds,
+    timeout: Duration,
+) -> Result<Outcome, Error> {
+    if let Some(how) = missing(resp) {
+        let asked = format!("{}{PATH}", resp.prefix);
+        let misp_here = login.is_some_and(|l| {
+            l.status == 200 && l.body.windows(13).any(|w| w == b"UserLoginForm")
+        });
+        if misp_here {
+            return Ok(Outcome::new(
+                CheckName::Heartbeat,
+                State::Unknown,
+                format!("heartbeat not supported by this MISP version (it answered {how} for GET {asked}; /users/heartbeat needs MISP 2.4.194 or later)"),
+            ));
+        }
+        let login_said = login.map_or(String::new(), |l| {
+            let to = l
+                .header("location")
+                .map(|loc| format!(" redirecting to {}", misp::one_line(loc, 200)))
+                .unwrap_or_default();
+            format!(" ({}{to})", l.status)
+        });
+        let prefix = if resp.prefix.is_empty() {
+            "/"
         } else {
-            format!("{} to the login page", resp.status)
+            resp.prefix.as_str()
         };
         return Ok(Outcome::new(
             CheckName::Heartbeat,
-            State::Unknown,
-            format!("heartbeat not supported by this MISP version (it answered {how}; /users/heartbeat needs MISP 2.4.194 or later)"),
+            State::Critical,
+            format!("no MISP under the URL's path {prefix}: it answered {how} for GET {asked}, and {}{LOGIN_PAGE} is not MISP's login page either{login_said}; check the path in --url", resp.prefix),
         ));
     }
     let json = misp::json(resp, "GET", PATH)?;
@@ -98,6 +142,7 @@ mod tests {
                 total: Duration::from_millis(300),
                 ..Timings::default()
             },
+            prefix: String::new(),
         }
     }
 
@@ -109,7 +154,7 @@ mod tests {
             r#"{"message": "You must construct additional pylons."}"#,
         );
         let t = Thresholds::default();
-        let o = judge(&r, &t, Duration::from_secs(10)).unwrap();
+        let o = judge(&r, None, &t, Duration::from_secs(10)).unwrap();
         assert_eq!(o.state, State::Ok);
         assert_eq!(o.metric("time"), Some(0.3));
         let slow = Thresholds {
@@ -117,7 +162,7 @@ mod tests {
             crit: None,
         };
         assert_eq!(
-            judge(&r, &slow, Duration::from_secs(10)).unwrap().state,
+            judge(&r, None, &slow, Duration::from_secs(10)).unwrap().state,
             State::Warning
         );
     }
@@ -125,20 +170,26 @@ mod tests {
     #[test]
     fn older_misp_is_unknown_not_critical() {
         let t = Thresholds::default();
+        let login = resp(200, None, r#"<form id="UserLoginForm">"#);
         for r in [
             resp(302, Some("https://misp/users/login"), ""),
             resp(404, None, "{}"),
         ] {
-            let o = judge(&r, &t, Duration::from_secs(10)).unwrap();
+            let o = judge(&r, Some(&login), &t, Duration::from_secs(10)).unwrap();
             assert_eq!(o.state, State::Unknown);
             assert!(o
                 .summary
                 .starts_with("heartbeat not supported by this MISP version"));
         }
+        // Where the login page is not MISP's either, the URL's path is wrong.
+        let elsewhere = resp(302, Some("https://misp/users/login"), "");
+        let o = judge(&elsewhere, Some(&elsewhere), &t, Duration::from_secs(10)).unwrap();
+        assert_eq!(o.state, State::Critical);
+        assert!(o.summary.starts_with("no MISP under the URL's path /"));
         // A redirect elsewhere is not an old MISP: it is named as any redirect is.
         let r = resp(302, Some("https://sso.example.org/"), "");
         assert!(matches!(
-            judge(&r, &t, Duration::from_secs(10)),
+            judge(&r, None, &t, Duration::from_secs(10)),
             Err(Error::Redirect { .. })
         ));
     }

@@ -1,9 +1,10 @@
 //! `jobs`: the backlog, summed over every queue.
 
 use std::fmt::Write as _;
-use super::{plural, workers, Check, Context};
+use super::words::plural;
+use super::{workers, Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::misp::workers::WorkerTable;
 use crate::outcome::{as_value, Metric, Outcome, Thresholds};

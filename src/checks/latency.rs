@@ -1,8 +1,9 @@
 //! `latency`: REST response time, every phase measured on the one connection used.
 
-use super::{events, secs, Check, Context};
+use super::words::secs;
+use super::{events, Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Kind, Timings};
 use crate::misp;

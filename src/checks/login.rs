@@ -1,7 +1,8 @@
 //! `login`: the login page as a browser fetches it (no key), as OpenNMS's HttpsMonitor does.
 
-use super::{plural, secs, Check, Context};
-use crate::cli::Defaults;
+use super::words::{plural, secs};
+use super::{Check, Context};
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Kind, Response};
 use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};
@@ -114,9 +115,15 @@ pub fn judge(
                 expected.join(",")
             ),
             _ => format!(
-                "login page answered {}, expected {}",
+                "login page answered {}, expected {}{}",
                 resp.status,
-                expected.join(",")
+                expected.join(","),
+                if resp.status >= 500 {
+                    // The login page needs nothing but MISP's PHP and its configuration.
+                    "; MISP itself fails: its app/tmp/logs/error.log, or for a PHP fatal error the web server's error log, says why"
+                } else {
+                    ""
+                }
             ),
         }
     } else if !text_found {

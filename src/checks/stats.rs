@@ -10,9 +10,10 @@
 //! with one line naming the file and the problem (so `-o snmp` prints `-1` lines).
 
 use std::fmt::Write as _;
-use super::{human, plural, Check, Context};
+use super::words::{human, plural};
+use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::{parse_duration, Defaults};
+use crate::invocation::{parse_duration, Defaults};
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp::{self, stats::Statistics};
@@ -194,7 +195,7 @@ pub struct Cached {
     /// The four counts.
     pub stats: Statistics,
     /// Time since the fetch (zero when the fetch is ahead of this host's clock by less
-    /// than [`super::CLOCK_SKEW`]).
+    /// than [`super::words::CLOCK_SKEW`]).
     pub age: Duration,
     /// Something the reader should know for the long output (an ignored fetch time).
     pub note: Option<String>,
@@ -239,10 +240,10 @@ pub fn read_cache(path: &Path, max_age: Duration, now: SystemTime) -> Result<Cac
     })?;
     let mut note = None;
     let fetched_at = match fetched_at {
-        Some(t) if super::in_future(t, now).is_some() => {
+        Some(t) if super::words::in_future(t, now).is_some() => {
             note = Some(format!(
                 "cache {shown} says it was fetched at {}, in the future: ignored, the file's time is used",
-                super::utc(t)
+                super::words::utc(t)
             ));
             None
         }
@@ -250,11 +251,11 @@ pub fn read_cache(path: &Path, max_age: Duration, now: SystemTime) -> Result<Cac
     };
     // A cache in the older SNMP helper's format has no fetch time: its file time stands in.
     let fetched_at = fetched_at.or_else(|| meta.modified().ok()).unwrap_or(now);
-    if let Some(ahead) = super::in_future(fetched_at, now) {
+    if let Some(ahead) = super::words::in_future(fetched_at, now) {
         return Err(fail(format!(
             "was written {} in the future ({}), so its age is unknown: is this host's clock right? The next --update-cache rewrites it",
             human(ahead),
-            super::utc(fetched_at)
+            super::words::utc(fetched_at)
         )));
     }
     // Ahead by no more than the skew allowed between hosts: just written.

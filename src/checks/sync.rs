@@ -9,9 +9,10 @@
 //! The server entries carry the key MISP uses at the partner; only the fields judged here
 //! are ever read from them, so no output can show it.
 
-use super::{plural, secs, Check, Context};
+use super::words::{plural, secs};
+use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp::{self, flag, number};

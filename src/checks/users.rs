@@ -1,9 +1,10 @@
 //! `users`: users and organisations, from the statistics page `stats` reads (or its
 //! cache, see [`super::stats`]).
 
-use super::{plural, stats, Check, Context};
+use super::words::plural;
+use super::{stats, Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::misp::stats::Statistics;
 use crate::outcome::{as_value, Metric, Outcome, Thresholds};

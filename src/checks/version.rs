@@ -3,7 +3,7 @@
 
 use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::Kind;
 use crate::misp::{self, version::MispVersion};

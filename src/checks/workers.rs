@@ -1,8 +1,9 @@
 //! `workers`: background workers per queue, judged from the worker entries.
 
-use super::{heal, plural, Check, Context};
+use super::words::plural;
+use super::{heal, Check, Context};
 use crate::check_name::CheckName;
-use crate::cli::Defaults;
+use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp;
@@ -13,6 +14,7 @@ use clap::Args;
 use hyper::Method;
 
 const PATH: &str = "/servers/getWorkers";
+const VERSION: &str = "/servers/getVersion";
 
 /// The snmp/cacti fields of `workers` and `heal`.
 pub const LAYOUT: &[&str] = &["alive", "dead"];
@@ -56,7 +58,11 @@ impl Check for Settings {
 /// `GET /servers/getWorkers`, parsed.
 pub async fn fetch(client: &Client) -> Result<WorkerTable, Error> {
     let resp = client.send(Method::GET, PATH, Kind::Rest).await?;
-    let json = misp::json(&resp, "GET", PATH)?;
+    let json = match misp::json(&resp, "GET", PATH) {
+        Ok(json) => json,
+        Err(e) if misp_exception(&resp.body) => return Err(why_unlisted(client, e).await),
+        Err(e) => return Err(e),
+    };
     let table = misp::workers::parse(&json).map_err(|e| match e {
         ParseError::BackgroundJobsDisabled => Error::BackgroundJobsDisabled,
         ParseError::Malformed(reason) => Error::Malformed {
@@ -65,6 +71,26 @@ pub async fn fetch(client: &Client) -> Result<WorkerTable, Error> {
         },
     })?;
     Ok(table)
+}
+
+/// MISP 2.4 answers a bare 500 for the worker list when Redis is down (2.5 sends an empty
+/// table instead). If MISP answers its cheapest call meanwhile, PHP and the database work,
+/// which leaves Redis as what the worker list needs and the rest does not.
+async fn why_unlisted(client: &Client, e: Error) -> Error {
+    if !matches!(&e, Error::Status { status, .. } if *status >= 500) {
+        return e;
+    }
+    match client.send(Method::GET, VERSION, Kind::Rest).await {
+        Ok(resp) if resp.status == 200 => Error::WorkersUnlisted(e.to_string()),
+        _ => e,
+    }
+}
+
+/// MISP's own JSON for an exception (`{"name", "message", "url"}`), not a proxy's or
+/// PHP's error page, which would point elsewhere.
+fn misp_exception(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("message").is_some_and(serde_json::Value::is_string) && v.get("url").is_some())
 }
 
 /// True when some worker is dead or missing, the only thing a restart can mend.
@@ -87,9 +113,13 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
     let s = table.summary();
     let mut state = t.evaluate(as_value(s.dead));
     let mut problems = Vec::new();
-    if table.supervisord_status == Some(false) {
+    // MISP lists no worker at all when it cannot talk to supervisord, whether they run or
+    // not (a wrong supervisor_password leaves all of them running): counting them alive or
+    // dead would be a guess.
+    let blind = table.supervisord_status == Some(false);
+    if blind {
         state = State::Critical;
-        problems.push("supervisord is down or MISP cannot reach it".to_owned());
+        problems.push("supervisord is down or MISP cannot reach it (a wrong SimpleBackgroundJobs.supervisor_password, user, host or port looks the same; MISP's app/tmp/logs/error.log says which): MISP cannot see its workers, so whether they run is unknown".to_owned());
     }
     if table.unlisted() {
         state = State::Critical;
@@ -98,7 +128,7 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
                 .to_owned(),
         );
     }
-    if !s.queues_down.is_empty() {
+    if !s.queues_down.is_empty() && !blind {
         state = State::Critical;
         problems.push(format!("no live worker in {}", s.queues_down.join(", ")));
     }
@@ -123,13 +153,17 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
     for (queue, alive, min) in &s.short {
         problems.push(format!("{queue}: {alive} of {}", plural(*min, "worker")));
     }
-    let counts = format!(
-        "{} alive, {} dead in {}, {} queued",
-        plural(s.alive, "worker"),
-        s.dead,
-        plural(table.queues.len() as u64, "queue"),
-        plural(s.jobs, "job")
-    );
+    let counts = if blind {
+        format!("{} queued", plural(s.jobs, "job"))
+    } else {
+        format!(
+            "{} alive, {} dead in {}, {} queued",
+            plural(s.alive, "worker"),
+            s.dead,
+            plural(table.queues.len() as u64, "queue"),
+            plural(s.jobs, "job")
+        )
+    };
     let summary = if problems.is_empty() {
         counts
     } else {
@@ -144,6 +178,9 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
                 .job_count
                 .map(|j| format!(", {}", plural(j, "job")))
                 .unwrap_or_default();
+            if blind {
+                return format!("{}: workers not visible to MISP{jobs}", q.name);
+            }
             let down = if q.is_down() { " - no live worker" } else { "" };
             let wrong = match q.wrong_user() {
                 0 => String::new(),

@@ -1,10 +1,33 @@
-//! The options every check takes, and the value parsers they share.
+//! The clap root: the checks' subcommands and the options every check takes.
 
+use crate::checks::CheckArgs;
+use crate::invocation::parse_duration;
 use crate::outcome::State;
 use crate::output::OutputMode;
-use clap::Args;
+use crate::range::RawRange;
+use clap::{Args, Parser};
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// Monitoring plugins for MISP.
+///
+/// Run as `check_misp <CHECK> [OPTIONS]`, or through a link named `check_misp_<CHECK>`.
+/// Exit codes follow the Monitoring Plugins guidelines (0 OK, 1 WARNING, 2 CRITICAL,
+/// 3 UNKNOWN); `-o okko` prints OK/KO and exits 0/1 for OpenNMS.
+#[derive(Debug, Parser)]
+#[command(
+    name = "check_misp",
+    version,
+    disable_help_subcommand = true,
+    propagate_version = true,
+    after_help = "The API key is read from --key-file, MISP_KEY_FILE or MISP_KEY (--key is visible in ps)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub check: CheckArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
 
 /// Options every check takes (accepted before or after the check name).
 #[derive(Clone, Debug, Args)]
@@ -39,18 +62,20 @@ pub struct CommonArgs {
         long,
         global = true,
         value_name = "RANGE",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = RawRange::parse_arg
     )]
-    pub warning: Option<String>,
+    pub warning: Option<RawRange>,
     /// Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)
     #[arg(
         short = 'c',
         long,
         global = true,
         value_name = "RANGE",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = RawRange::parse_arg
     )]
-    pub critical: Option<String>,
+    pub critical: Option<RawRange>,
     /// Output mode
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputMode::Nagios, value_name = "MODE")]
     pub output: OutputMode,
@@ -63,6 +88,21 @@ pub struct CommonArgs {
     /// Do not verify the server's certificate
     #[arg(long, global = true, conflicts_with = "ca_cert")]
     pub insecure: bool,
+    /// Client certificate (PEM, own certificate first) for a TLS front that requires one
+    #[arg(short = 'J', long, global = true, value_name = "PEM")]
+    pub client_cert: Option<PathBuf>,
+    /// Private key of --client-cert (PEM; not needed when it is in the certificate file)
+    #[arg(
+        short = 'K',
+        long,
+        global = true,
+        value_name = "PEM",
+        requires = "client_cert"
+    )]
+    pub client_key: Option<PathBuf>,
+    /// Extra request header 'Name: value' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)
+    #[arg(long, global = true, value_name = "HEADER")]
+    pub header: Vec<String>,
     /// Connect to this address instead of the URL's host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host's addresses
     #[arg(
         short = 'I',
@@ -87,34 +127,4 @@ pub struct CommonArgs {
     /// More detail in the long output (repeatable; never shows the key)
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-}
-
-/// `--timeout`-style values: humantime (`10s`, `1m30s`, `500ms`) or plain seconds (`10`, `2.5`).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = match s.trim().parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
-        Ok(_) => return Err(format!("'{s}' is not a positive duration")),
-        Err(_) => humantime::parse_duration(s.trim())
-            .map_err(|e| format!("'{s}' is not a duration like 10s, 1m30s or 10 ({e})"))?,
-    };
-    if d.is_zero() {
-        return Err("a zero duration is not allowed".into());
-    }
-    Ok(d)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_plain_or_humantime() {
-        assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_duration("2.5").unwrap(), Duration::from_millis(2500));
-        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        for bad in ["0", "-1", "ten", "", "10 parsecs", "inf", "NaN"] {
-            assert!(parse_duration(bad).is_err(), "{bad:?} accepted");
-        }
-    }
 }

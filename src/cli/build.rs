@@ -1,114 +1,23 @@
 //! Validation of the common options into [`Options`], against what the check asks for
-//! ([`Defaults`]): URL, network, key, thresholds and deadline. Everything a user can get
-//! wrong is caught here, before any request.
+//! ([`Defaults`]): URL, network, key, thresholds and deadline; and the [`Invocation`] of
+//! a check (for `all`, of each check it runs). Everything a user can get wrong is caught
+//! here, before any request.
 
-use super::args::CommonArgs;
+use super::args::{Cli, CommonArgs};
 use crate::check_name::CheckName;
+use crate::checks::all::Settings as AllSettings;
+use crate::checks::{CheckArgs, Invocation};
 use crate::error::Error;
-use crate::http::{BaseUrl, Family, Network, ProxyEnv};
-use crate::invocation::Options;
+use crate::http::{BaseUrl, ClientIdentity, Family, Network, ProxyEnv};
+use crate::invocation::{Defaults, Options, ThresholdDefaults};
 use crate::outcome::Thresholds;
-use crate::range::{Range, RangeUnit};
+use crate::range::{Range, RawRange};
 use crate::secret::ApiKey;
+use clap::{Parser, ValueEnum};
+use hyper::header::{HeaderName, HeaderValue};
 use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
-
-/// What a check asks of the common options; each check states its own.
-#[derive(Clone, Debug)]
-pub struct Defaults {
-    /// The deadline when `-t` is not given.
-    pub timeout: Duration,
-    /// `None` for a check whose judgement has no number for `-w`/`-c` to apply to.
-    pub thresholds: Option<ThresholdDefaults>,
-    /// False for a check that makes no request (then neither URL nor key is read).
-    pub url: bool,
-    pub key: bool,
-    /// Set for a check that only makes sense over https: why, said for an http:// URL.
-    pub https_only: Option<&'static str>,
-}
-
-/// How `-w`/`-c` read for a check, and what they are when not given.
-#[derive(Clone, Debug)]
-pub struct ThresholdDefaults {
-    pub unit: RangeUnit,
-    /// A plain number is a minimum (`-w 30`: alert below 30) rather than a maximum.
-    pub plain_is_minimum: bool,
-    pub warn: Option<Range>,
-    pub crit: Option<Range>,
-}
-
-impl Defaults {
-    /// A check that asks MISP with a key, takes `-w`/`-c` in `unit` with no defaults and
-    /// waits 10 seconds.
-    pub fn new(unit: RangeUnit) -> Self {
-        Defaults {
-            timeout: Duration::from_secs(10),
-            thresholds: Some(ThresholdDefaults {
-                unit,
-                plain_is_minimum: false,
-                warn: None,
-                crit: None,
-            }),
-            url: true,
-            key: true,
-            https_only: None,
-        }
-    }
-
-    /// A check with no number to judge: `-w`/`-c` are refused.
-    pub fn without_thresholds() -> Self {
-        Defaults {
-            thresholds: None,
-            ..Defaults::new(RangeUnit::Count)
-        }
-    }
-
-    pub fn warn(mut self, r: Range) -> Self {
-        if let Some(t) = &mut self.thresholds {
-            t.warn = Some(r);
-        }
-        self
-    }
-
-    pub fn crit(mut self, r: Range) -> Self {
-        if let Some(t) = &mut self.thresholds {
-            t.crit = Some(r);
-        }
-        self
-    }
-
-    /// `-w 30` means "fewer than 30", as check_curl's `-C 30,7` does for days left.
-    pub fn plain_is_minimum(mut self) -> Self {
-        if let Some(t) = &mut self.thresholds {
-            t.plain_is_minimum = true;
-        }
-        self
-    }
-
-    pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = d;
-        self
-    }
-
-    /// Public endpoints: no key is loaded, so none can leak.
-    pub fn keyless(mut self) -> Self {
-        self.key = false;
-        self
-    }
-
-    /// No request at all: neither URL nor key is read.
-    pub fn offline(mut self) -> Self {
-        self.url = false;
-        self.key = false;
-        self
-    }
-
-    pub fn https_only(mut self, why: &'static str) -> Self {
-        self.https_only = Some(why);
-        self
-    }
-}
 
 /// The environment variables read (the key, the URL, proxies), read once so tests can
 /// supply them.
@@ -158,6 +67,19 @@ pub fn build(check: CheckName, d: &Defaults, c: &CommonArgs, env: &Env) -> Resul
             return Err(Error::Usage(why.into()));
         }
     }
+    let (identity, headers) = match &base {
+        Some(_) => (
+            identity(c)?,
+            // A check that sends no key still must not send it in a header: the key it
+            // would use is looked up for the comparison only.
+            extra_headers(
+                &c.header,
+                key.clone().or_else(|| load_key(c, env).ok()).as_ref(),
+                &c.key,
+            )?,
+        ),
+        None => (None, Vec::new()),
+    };
     let thresholds = match &d.thresholds {
         None if c.warning.is_some() || c.critical.is_some() => {
             return Err(Error::Usage(format!(
@@ -177,21 +99,19 @@ pub fn build(check: CheckName, d: &Defaults, c: &CommonArgs, env: &Env) -> Resul
         output_file: c.output_file.clone(),
         ca_cert: c.ca_cert.clone(),
         insecure: c.insecure,
+        identity,
+        headers,
         network,
         verbose: c.verbose,
     })
 }
 
 fn thresholds(t: &ThresholdDefaults, c: &CommonArgs) -> Result<Thresholds, Error> {
-    let range = |opt: &Option<String>, which: &str| -> Result<Option<Range>, Error> {
-        opt.as_deref()
-            .map(|s| {
-                let s = if t.plain_is_minimum {
-                    min_days(s)
-                } else {
-                    s.to_owned()
-                };
-                Range::parse(&s, t.unit).map_err(|e| Error::Usage(format!("{which}: {e}")))
+    let range = |opt: &Option<RawRange>, which: &str| -> Result<Option<Range>, Error> {
+        opt.as_ref()
+            .map(|r| {
+                r.resolve(t.unit)
+                    .map_err(|e| Error::Usage(format!("{which}: {e}")))
             })
             .transpose()
     };
@@ -200,17 +120,6 @@ fn thresholds(t: &ThresholdDefaults, c: &CommonArgs) -> Result<Thresholds, Error
         crit: range(&c.critical, "--critical")?,
     };
     Ok(given.or_defaults(t.warn.clone(), t.crit.clone()))
-}
-
-/// check_curl's `-C 30,7` takes the minimum days left; a plain number given to `cert`
-/// means the same (`-w 30`: fewer than 30 days left), not the range "more than 30" that
-/// would never make sense for an expiry. Full ranges (`30:`, `@0:7`) keep their meaning.
-fn min_days(s: &str) -> String {
-    if s.trim().parse::<f64>().is_ok() {
-        format!("{}:", s.trim())
-    } else {
-        s.to_owned()
-    }
 }
 
 /// `-I`, `-4`/`-6` and the proxy for `base`.
@@ -239,6 +148,88 @@ fn network(c: &CommonArgs, base: &BaseUrl, env: &Env) -> Result<Network, Error> 
         },
         proxy,
     })
+}
+
+/// `--client-cert`/`--client-key`, read before any request so a bad file is UNKNOWN.
+fn identity(c: &CommonArgs) -> Result<Option<ClientIdentity>, Error> {
+    c.client_cert
+        .as_deref()
+        .map(|cert| ClientIdentity::load(cert, c.client_key.as_deref()))
+        .transpose()
+}
+
+/// Headers this client sets itself and `--header` must not touch: the key's, the proxy's,
+/// the ones that frame the request, and the ones MISP's answer format depends on.
+const OWN_HEADERS: [(&str, &str); 7] = [
+    (
+        "authorization",
+        "it carries the API key, which comes only from --key-file or MISP_KEY",
+    ),
+    (
+        "proxy-authorization",
+        "proxy credentials go in the --proxy URL",
+    ),
+    (
+        "host",
+        "use --url for the name and -I/--address for where to connect",
+    ),
+    ("content-length", "the request's framing is this client's"),
+    (
+        "transfer-encoding",
+        "the request's framing is this client's",
+    ),
+    ("accept", "the check chooses JSON or HTML by it"),
+    (
+        "content-type",
+        "the check sets it for the requests that have a body",
+    ),
+];
+
+/// `--header 'Name: value'`, each checked as HTTP allows and refused when it would replace
+/// what this client sends itself or carry the API key (a header is printed by no output,
+/// but fronts log them).
+fn extra_headers(
+    given: &[String],
+    key: Option<&ApiKey>,
+    key_arg: &Option<String>,
+) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
+    let mut out = Vec::new();
+    for h in given {
+        let Some((name, value)) = h.split_once(':') else {
+            // Not echoed: what was given may be a bare token.
+            return Err(Error::Usage(
+                "--header takes 'Name: value', with a colon after the name".into(),
+            ));
+        };
+        let name = name.trim();
+        let value = value.trim();
+        let parsed = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::Usage(format!(
+                "--header: '{}' is not a valid header name",
+                crate::misp::one_line(name, 40)
+            ))
+        })?;
+        if let Some((_, why)) = OWN_HEADERS.iter().find(|(n, _)| *n == parsed.as_str()) {
+            return Err(Error::Usage(format!("--header cannot set {name}: {why}")));
+        }
+        let secret = key.is_some_and(|k| value.contains(k.expose()))
+            || key_arg
+                .as_deref()
+                .is_some_and(|k| !k.is_empty() && value.contains(k));
+        if secret {
+            return Err(Error::Usage(format!(
+                "--header {name}: the value holds the API key; the key is sent only as Authorization"
+            )));
+        }
+        let mut v = HeaderValue::from_str(value).map_err(|_| {
+            Error::Usage(format!(
+                "--header {name}: the value has characters a header cannot carry"
+            ))
+        })?;
+        v.set_sensitive(true);
+        out.push((parsed, v));
+    }
+    Ok(out)
 }
 
 fn load_key(c: &CommonArgs, env: &Env) -> Result<ApiKey, Error> {
@@ -291,4 +282,103 @@ fn load_key(c: &CommonArgs, env: &Env) -> Result<ApiKey, Error> {
         return literal("", "MISP_KEY");
     }
     Err(Error::NoKey)
+}
+
+/// The invocation for a parsed command line: `all` plans its checks, any other check is
+/// built alone.
+pub fn invocation(check: CheckArgs, common: &CommonArgs, env: &Env) -> Result<Invocation, Error> {
+    match check {
+        CheckArgs::All(settings) => plan(settings, common, env),
+        check => single(check, common, env),
+    }
+}
+
+/// One check, validated and with the common options built against its defaults.
+pub fn single(check: CheckArgs, common: &CommonArgs, env: &Env) -> Result<Invocation, Error> {
+    check.validate()?;
+    let opts = build(check.name(), &check.defaults(), common, env)?;
+    Ok(Invocation {
+        check,
+        opts,
+        subs: Vec::new(),
+    })
+}
+
+/// `all`: each check is parsed from its bare name (so it gets exactly its own defaults)
+/// and built with the common options, as if it ran alone. `-w`/`-c` are refused: one
+/// range cannot mean seconds for `latency`, dead workers for `workers` and days for `cert`.
+/// Without `--only`, a check that needs https is left out for an http:// URL.
+pub fn plan(settings: AllSettings, c: &CommonArgs, env: &Env) -> Result<Invocation, Error> {
+    if c.warning.is_some() || c.critical.is_some() {
+        return Err(Error::Usage(
+            "-w/-c do not apply to all: every check keeps its own defaults; run a check alone to set its thresholds".into(),
+        ));
+    }
+    let chosen = settings.only.is_empty();
+    let wanted: Vec<CheckName> = if chosen {
+        CheckName::value_variants()
+            .iter()
+            .copied()
+            .filter(|c| crate::checks::in_all(*c))
+            .collect()
+    } else {
+        settings.only.clone()
+    };
+    let mut names: Vec<CheckName> = Vec::new();
+    for name in wanted {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut subs: Vec<Invocation> = Vec::new();
+    for name in names {
+        let https = subs
+            .iter()
+            .find_map(|s| s.opts.base.as_ref().map(BaseUrl::is_https));
+        let mut check = Cli::try_parse_from(["check_misp", name.as_str()])
+            .map_err(|e| Error::Usage(format!("--only {name}: {}", e.kind())))?
+            .check;
+        if chosen && check.defaults().https_only.is_some() && https == Some(false) {
+            continue;
+        }
+        if let Some(mins) = &settings.min_workers {
+            match &mut check {
+                CheckArgs::Workers(w) => w.heal.min_workers = Some(mins.clone()),
+                CheckArgs::Heal(h) => h.min_workers = Some(mins.clone()),
+                _ => {}
+            }
+        }
+        subs.push(single(check, c, env)?);
+    }
+    let first_online = subs.iter().find(|s| s.opts.base.is_some());
+    let opts = Options {
+        base: first_online.and_then(|s| s.opts.base.clone()),
+        key: subs.iter().find_map(|s| s.opts.key.clone()),
+        network: first_online
+            .map(|s| s.opts.network.clone())
+            .unwrap_or_default(),
+        // Without -t, `all` waits for its slowest check.
+        timeout: c.timeout.unwrap_or_else(|| {
+            subs.iter()
+                .map(|s| s.opts.timeout)
+                .max()
+                .unwrap_or(Duration::from_secs(10))
+        }),
+        timeout_result: c.timeout_result,
+        thresholds: Thresholds::default(),
+        output: c.output,
+        output_file: c.output_file.clone(),
+        ca_cert: c.ca_cert.clone(),
+        insecure: c.insecure,
+        identity: first_online.and_then(|s| s.opts.identity.clone()),
+        headers: first_online
+            .map(|s| s.opts.headers.clone())
+            .unwrap_or_default(),
+        verbose: c.verbose,
+    };
+    Ok(Invocation {
+        check: CheckArgs::All(settings),
+        opts,
+        subs,
+    })
 }

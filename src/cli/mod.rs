@@ -1,8 +1,8 @@
-//! The command line, by job: [`args`] holds the options every check takes, [`argv`] the
-//! raw argument vector (link names, guesses for a refused command line), [`build`] the
-//! validation into [`crate::invocation::Options`]. Each check's own options live in its
-//! module under [`crate::checks`], which assembles the whole command; nothing here knows
-//! any particular check.
+//! The command line, the top floor, by job: [`args`] holds the clap root and the options
+//! every check takes, [`argv`] the raw argument vector (link names, guesses for a refused
+//! command line), [`build`] the validation into an [`Invocation`]. Each check's own
+//! options are its `Settings` under [`crate::checks`], which the clap root takes as
+//! subcommands; nothing under `checks` knows the command line.
 //!
 //! A user's mistake is reported as UNKNOWN (exit 3) with one line naming the problem.
 
@@ -10,11 +10,35 @@ pub mod args;
 pub mod argv;
 pub mod build;
 
-pub use args::{parse_duration, CommonArgs};
-pub use build::{build, Defaults, Env};
+pub use args::{Cli, CommonArgs};
+pub use build::{build, Env};
 
 use crate::check_name::CheckName;
+use crate::checks::Invocation;
 use crate::output::OutputMode;
+use clap::Parser;
+use std::ffi::OsString;
+
+/// Parses and validates the command line (and MISP_* environment).
+pub fn parse(args: Vec<OsString>) -> Result<Invocation, NotRun> {
+    let guessed = argv::guess_output(&args);
+    let args = argv::normalize_args(args).map_err(|message| NotRun::Bad {
+        check: None,
+        output: guessed,
+        message,
+        usage: None,
+    })?;
+    let cli = Cli::try_parse_from(&args).map_err(|e| NotRun::from_clap(&e, &args))?;
+    let output = cli.common.output;
+    let name = cli.check.name();
+    let env = Env::from_process();
+    build::invocation(cli.check, &cli.common, &env).map_err(|error| NotRun::Bad {
+        check: Some(name),
+        output,
+        message: error.to_string(),
+        usage: None,
+    })
+}
 
 /// What happened instead of a run.
 #[derive(Debug)]
@@ -65,3 +89,6 @@ impl NotRun {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -25,15 +25,20 @@ use tokio::time::{timeout_at, Instant};
 pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
 
 mod connect;
+mod identity;
 mod proxy;
 mod tls;
 mod url;
 pub mod x509;
 
 pub use connect::{Family, Network, ATTEMPT_DELAY};
+pub use identity::ClientIdentity;
 pub use proxy::{choose as choose_proxy, Proxy, ProxyEnv};
 pub use tls::tls_config;
 pub use url::BaseUrl;
+
+/// The header in which MISP says when the key in use expires.
+pub const KEY_EXPIRATION_HEADER: &str = "x-auth-key-expiration";
 
 const USER_AGENT: &str = concat!("MISP check_misp/", env!("CARGO_PKG_VERSION"));
 
@@ -60,6 +65,9 @@ pub struct Response {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub timings: Timings,
+    /// The URL's path prefix the request went under (`/misp` for `https://host/misp`), so
+    /// a message names the path that was really asked for.
+    pub prefix: String,
 }
 
 impl Response {
@@ -83,10 +91,13 @@ pub struct Client {
     base: BaseUrl,
     key: Option<ApiKey>,
     tls: Option<Arc<rustls::ClientConfig>>,
+    identity: Option<ClientIdentity>,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
     net: Network,
     deadline: Instant,
     timeout_text: String,
     log: std::sync::Mutex<Vec<String>>,
+    key_expiration: std::sync::Mutex<Option<String>>,
 }
 
 impl Client {
@@ -103,16 +114,35 @@ impl Client {
             base,
             key,
             tls,
+            identity: None,
+            headers: Vec::new(),
             net: Network::default(),
             deadline,
             timeout_text: humantime::format_duration(timeout).to_string(),
             log: std::sync::Mutex::new(Vec::new()),
+            key_expiration: std::sync::Mutex::new(None),
         }
     }
 
     /// This client, connecting as `net` says (`-I`, `-4`/`-6`, proxy).
     pub fn with_network(mut self, net: Network) -> Self {
         self.net = net;
+        self
+    }
+
+    /// This client, presenting `identity` to a server that asks for a client certificate.
+    pub fn with_identity(mut self, identity: Option<ClientIdentity>) -> Self {
+        self.identity = identity;
+        self
+    }
+
+    pub fn identity(&self) -> Option<&ClientIdentity> {
+        self.identity.as_ref()
+    }
+
+    /// This client, adding `headers` (`--header`) to every request sent to MISP.
+    pub fn with_headers(mut self, headers: Vec<(header::HeaderName, HeaderValue)>) -> Self {
+        self.headers = headers;
         self
     }
 
@@ -161,13 +191,44 @@ impl Client {
 
     /// Sends one request on a fresh connection and reads the whole answer.
     pub async fn send(&self, method: Method, path: &str, kind: Kind) -> Result<Response, Error> {
+        self.send_body(method, path, kind, None).await
+    }
+
+    /// The `X-Auth-Key-Expiration` MISP sent with the last answer that had one: when the
+    /// key in use expires, in MISP's words.
+    pub fn key_expiration(&self) -> Option<String> {
+        self.key_expiration.lock().ok().and_then(|e| e.clone())
+    }
+
+    /// Like [`Client::send`], with this JSON body instead of `{}` (MISP reads its filters
+    /// from the body of a POST, which keeps them out of URLs and access logs).
+    pub async fn send_body(
+        &self,
+        method: Method,
+        path: &str,
+        kind: Kind,
+        body: Option<Bytes>,
+    ) -> Result<Response, Error> {
         let via = match &self.net.proxy {
             Some(p) => format!(" via proxy http://{}", p.name()),
             None => String::new(),
         };
-        let line = format!("{method} {}{via}", self.base.url_of(path));
+        // Names only: a front's header may carry a token.
+        let extra = if self.headers.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+            format!(" with header {}", names.join(", "))
+        };
+        let cert = match &self.identity {
+            Some(id) if self.base.https => {
+                format!(" with client certificate {}", id.cert_path.display())
+            }
+            _ => String::new(),
+        };
+        let line = format!("{method} {}{via}{extra}{cert}", self.base.url_of(path));
         let mut peer = None;
-        let result = self.send_inner(method, path, kind, &mut peer).await;
+        let result = self.send_inner(method, path, kind, body, &mut peer).await;
         let connected = peer.map_or(String::new(), |p| format!("connected to {p}; "));
         let outcome = match &result {
             Ok(r) => format!(
@@ -195,23 +256,32 @@ impl Client {
         method: Method,
         path: &str,
         kind: Kind,
+        body: Option<Bytes>,
         peer: &mut Option<std::net::SocketAddr>,
     ) -> Result<Response, Error> {
         let start = Instant::now();
         let opened =
             connect::open(&self.base, &self.net, self.deadline, &|p| self.timeout(p)).await?;
         *peer = Some(opened.peer);
-        let request = self.build_request(method, path, kind)?;
+        let request = self.build_request(method, path, kind, body)?;
         let phases = (start, opened.connect, opened.proxy);
         let response = if self.base.https {
             let tls_start = Instant::now();
-            let stream = self.handshake(opened.stream).await?;
+            let (stream, offer) = self.handshake(opened.stream).await?;
             let tls = tls_start.elapsed();
-            self.exchange(stream, request, path, phases, tls).await?
+            // TLS 1.3 servers refuse a missing client certificate only after the handshake.
+            self.exchange(stream, request, path, phases, tls)
+                .await
+                .map_err(|e| self.refused_identity(e, &offer))?
         } else {
             self.exchange(opened.stream, request, path, phases, Duration::ZERO)
                 .await?
         };
+        if let Some(v) = response.header(KEY_EXPIRATION_HEADER) {
+            if let Ok(mut seen) = self.key_expiration.lock() {
+                *seen = Some(v.to_owned());
+            }
+        }
         if response.status == 407 {
             if let Some(p) = &self.net.proxy {
                 return Err(Error::Proxy(format!(
@@ -230,7 +300,7 @@ impl Client {
     pub async fn peer_certificates(&self) -> Result<Vec<CertificateDer<'static>>, Error> {
         let opened =
             connect::open(&self.base, &self.net, self.deadline, &|p| self.timeout(p)).await?;
-        let stream = self.handshake(opened.stream).await?;
+        let (stream, _) = self.handshake(opened.stream).await?;
         let (_, session) = stream.get_ref();
         Ok(session
             .peer_certificates()
@@ -241,24 +311,46 @@ impl Client {
     async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         &self,
         stream: S,
-    ) -> Result<tokio_rustls::client::TlsStream<S>, Error> {
+    ) -> Result<(tokio_rustls::client::TlsStream<S>, Arc<identity::Offer>), Error> {
         let host = self.base.host.clone();
-        let config = self.tls.clone().ok_or_else(|| Error::Tls {
+        let shared = self.tls.clone().ok_or_else(|| Error::Tls {
             host: host.clone(),
             reason: "no TLS configuration".into(),
         })?;
+        // One offer per connection, so "the server asked" is about this connection only.
+        let offer = identity::Offer::new(self.identity.clone());
+        let mut config = (*shared).clone();
+        config.client_auth_cert_resolver = offer.clone();
         let name = ServerName::try_from(host.clone()).map_err(|_| Error::Tls {
             host: host.clone(),
             reason: "the host is not a valid TLS server name".into(),
         })?;
-        let connector = tokio_rustls::TlsConnector::from(config);
-        timeout_at(self.deadline, connector.connect(name, stream))
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let stream = timeout_at(self.deadline, connector.connect(name, stream))
             .await
             .map_err(|_| self.timeout(Phase::TlsHandshake))?
             .map_err(|e| Error::Tls {
-                reason: tls::tls_reason(&e),
+                reason: offer
+                    .refusal(identity::alert_of(&e).as_deref())
+                    .unwrap_or_else(|| tls::tls_reason(&e)),
                 host,
-            })
+            })?;
+        Ok((stream, offer))
+    }
+
+    /// A broken exchange after the server asked for a client certificate is that
+    /// certificate's refusal (missing, or not trusted by the server), said as such.
+    fn refused_identity(&self, e: Error, offer: &identity::Offer) -> Error {
+        match e {
+            Error::Transport(failure) => match offer.refusal(identity::alert_in(&failure)) {
+                Some(reason) => Error::Tls {
+                    host: self.base.host.clone(),
+                    reason,
+                },
+                None => Error::Transport(failure),
+            },
+            other => other,
+        }
     }
 
     fn build_request(
@@ -266,6 +358,7 @@ impl Client {
         method: Method,
         path: &str,
         kind: Kind,
+        body: Option<Bytes>,
     ) -> Result<Request<Full<Bytes>>, Error> {
         let proxied = self.net.proxy.as_ref().filter(|_| !self.base.https);
         // Plain HTTP through a proxy names the whole URL in the request line.
@@ -293,11 +386,22 @@ impl Client {
                     .header(header::AUTHORIZATION, value)
             }
         };
-        // MISP ignores the body of its POST actions; `{}` is what MISP's own clients send and
-        // keeps proxies that dislike an empty POST happy.
+        if let Some(h) = builder.headers_mut() {
+            // `--header` may replace the User-Agent (some fronts filter on it); the names
+            // this client sets otherwise are refused when the options are read.
+            if self.headers.iter().any(|(n, _)| n == header::USER_AGENT) {
+                h.remove(header::USER_AGENT);
+            }
+            for (name, value) in &self.headers {
+                h.append(name.clone(), value.clone());
+            }
+        }
+        // Without a body of its own, `{}`: MISP ignores the body of the POST actions that take
+        // none, it is what MISP's own clients send, and it keeps proxies that dislike an
+        // empty POST happy.
         let body = if post {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
-            Bytes::from_static(b"{}")
+            body.unwrap_or_else(|| Bytes::from_static(b"{}"))
         } else {
             Bytes::new()
         };
@@ -376,6 +480,7 @@ impl Client {
                 firstbyte,
                 total: start.elapsed(),
             },
+            prefix: self.base.prefix.clone(),
         })
     }
 }

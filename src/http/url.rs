@@ -84,6 +84,11 @@ impl BaseUrl {
         Self::parse(&format!("https://{authority}")).map_err(|e| format!("-H {host}: {e}"))
     }
 
+    /// The path MISP is under (`/misp` for `https://host/misp`), empty at the root.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     pub fn is_https(&self) -> bool {
         self.https
     }

@@ -3,6 +3,7 @@
 //! MISP 2.5 sends most numbers as JSON strings and 2.4 as numbers, so every number and flag
 //! goes through [`number`] and [`flag`], which accept both.
 
+pub mod authkey;
 pub mod events;
 pub mod stats;
 pub mod version;
@@ -11,6 +12,7 @@ pub mod workers;
 use crate::error::Error;
 use crate::http::Response;
 use serde_json::Value;
+use std::fmt::Write;
 
 /// The largest count believed: 2^53, the last integer a double (PHP's and JavaScript's
 /// number) holds exactly. Nothing MISP counts comes near it; a value above it is a broken
@@ -105,16 +107,21 @@ pub fn flag(v: &Value) -> Option<bool> {
     }
 }
 
-/// Turns any non-2xx answer into the error that names its cause.
+/// Turns any non-2xx answer into the error that names its cause. `path` is the path under
+/// the URL's prefix; messages name the whole path that was asked for.
 pub fn check_status(resp: &Response, method: &str, path: &str) -> Result<(), Error> {
     let status = resp.status;
     if (200..300).contains(&status) {
         return Ok(());
     }
+    let path = &format!("{}{path}", resp.prefix);
     if (300..400).contains(&status) {
         let location = resp.header("location").unwrap_or("(no Location header)");
+        // MISP answers a key it does not know with 403 when asked for JSON; it sends a key
+        // it knows to the login page when it is offline (MISP.live off) and the key's user
+        // is no site admin. Without the Accept header reaching it, any key is sent there.
         let hint = if location.contains("/users/login") {
-            " (MISP wants a browser login: the API key or the Accept header was not honoured)"
+            " (MISP sends this key to its login page: MISP is most likely offline, MISP.live off, where only site admins may use it; or the Accept: application/json header did not reach MISP)"
         } else {
             " (redirects are not followed, so the key is never sent elsewhere)"
         };
@@ -129,25 +136,41 @@ pub fn check_status(resp: &Response, method: &str, path: &str) -> Result<(), Err
     if status == 403 {
         if let Some(m) = &message {
             if m.starts_with("Authentication failed") {
-                let detail = m
-                    .strip_prefix("Authentication failed.")
-                    .map(str::trim)
-                    .filter(|rest| !rest.is_empty() && !rest.starts_with("Please make sure"))
-                    .map(|rest| format!("; MISP says: {rest}"))
-                    .unwrap_or_default();
-                return Err(Error::KeyRejected { detail });
+                // MISP says the same to a key it knows when it cannot keep the request's
+                // session, so its words are kept and that other cause named.
+                return Err(Error::KeyRejected {
+                    detail: format!(
+                        "; MISP says \"{m}\"; a right key is refused the same way when MISP cannot write its sessions directory (app/tmp/sessions), which app/tmp/logs/error.log then shows"
+                    ),
+                });
             }
         }
     }
-    let detail = match (status, message) {
+    let mut detail = match (status, message) {
         (403, Some(m)) if m.contains("permission") => {
             format!(": {m} (the key's user must be a site admin, and the key not read-only)")
         }
         (429, Some(m)) => format!(": {m} (MISP's rate limit for this key)"),
         (_, Some(m)) => format!(": {m}"),
-        (_, None) if looks_like_html(resp) => " (an HTML error page)".to_owned(),
+        (_, None) if resp.body.iter().all(u8::is_ascii_whitespace) => {
+            " with an empty body".to_owned()
+        }
+        (_, None) if looks_like_html(resp) => match html_title(&resp.body) {
+            Some(title) => format!(" (an HTML error page titled \"{title}\")"),
+            None => " (an HTML error page)".to_owned(),
+        },
         (_, None) => String::new(),
     };
+    if let Some(after) = resp.header("retry-after").map(|v| one_line(v, 40)) {
+        if !after.is_empty() {
+            let when = if after.bytes().all(|b| b.is_ascii_digit()) {
+                format!("{after}s")
+            } else {
+                after
+            };
+            let _ = write!(detail, "; it asks to retry after {when}");
+        }
+    }
     Err(Error::Status {
         status,
         method: method.to_owned(),
@@ -156,11 +179,22 @@ pub fn check_status(resp: &Response, method: &str, path: &str) -> Result<(), Err
     })
 }
 
+/// The text of an HTML page's `<title>`, on one line, if it has a non-empty one.
+fn html_title(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let lower = text.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title = one_line(text.get(start..end)?, 120);
+    (!title.is_empty()).then_some(title)
+}
+
 /// Parses a 2xx answer that must be JSON.
 pub fn json(resp: &Response, method: &str, path: &str) -> Result<Value, Error> {
     check_status(resp, method, path)?;
     let malformed = |reason: String| Error::Malformed {
-        path: path.to_owned(),
+        path: format!("{}{path}", resp.prefix),
         reason,
     };
     if resp.body.iter().all(u8::is_ascii_whitespace) {
@@ -259,6 +293,48 @@ mod tests {
         assert_eq!(flag(&json!(0)), Some(false));
         assert_eq!(flag(&json!("1")), Some(true));
         assert_eq!(flag(&json!("N/A")), None);
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str, prefix: &str) -> Response {
+        let mut map = hyper::HeaderMap::new();
+        for (n, v) in headers {
+            map.insert(
+                hyper::header::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                hyper::header::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        Response {
+            status,
+            headers: map,
+            body: body.to_owned().into(),
+            timings: crate::http::Timings::default(),
+            prefix: prefix.into(),
+        }
+    }
+
+    #[test]
+    fn status_messages_name_the_path_asked_and_what_the_page_says() {
+        let html = [("content-type", "text/html; charset=UTF-8")];
+        let empty = answer(500, &html, "", "/misp");
+        assert_eq!(
+            check_status(&empty, "GET", "/servers/getWorkers")
+                .unwrap_err()
+                .to_string(),
+            "MISP answered 500 for GET /misp/servers/getWorkers with an empty body"
+        );
+        let page = "<html><head><TITLE>Down\nfor upgrade</TITLE></head></html>";
+        let maintenance = answer(503, &[html[0], ("retry-after", "120")], page, "");
+        assert_eq!(
+            check_status(&maintenance, "GET", "/users/heartbeat")
+                .unwrap_err()
+                .to_string(),
+            "MISP answered 503 for GET /users/heartbeat (an HTML error page titled \"Down for upgrade\"); it asks to retry after 120s"
+        );
+        let untitled = answer(502, &html, "<html><body>Bad gateway</body></html>", "");
+        assert!(check_status(&untitled, "GET", "/x")
+            .unwrap_err()
+            .to_string()
+            .ends_with("(an HTML error page)"));
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! The bad-input matrix shared by `bad_input.rs` (right state, one line naming the cause,
 //! in `nagios` and `okko`) and `secrets.rs` (the key appears nowhere, in any mode).
 //!
-//! Each case is built on demand with the key to use, so `secrets.rs` can run every case
-//! with a distinctive key of its own. `each_case!` lists every case once; both test files
-//! expand it into one `#[test]` per case, so a case added here is covered by both.
+//! Each case is a row of [`table::ROWS`], built on demand with the key to use, so
+//! `secrets.rs` can run every case with a distinctive key of its own. `each_case!` lists
+//! every case once; both test files expand it into one `#[test]` per case, so a case added
+//! here is covered by both.
 #![allow(dead_code)]
 
+mod table;
+
 use crate::common::{self, Misp, Run};
-use misp_sim::{Fault, Sim, SimOptions};
+use misp_sim::{Fault, SimOptions};
 use std::time::Duration;
 
 /// Calls `$m!(case, case, ...)` with every case name.
@@ -176,20 +179,6 @@ fn misp(key: &str) -> Misp {
     misp_with(key, SimOptions::default())
 }
 
-/// `workers --url URL --key-file KEYFILE EXTRA...`
-fn workers(m: &Misp, url: &str, extra: &[&str]) -> Vec<String> {
-    let mut a: Vec<String> = ["workers", "--url", url, "--key-file", &m.path("key")]
-        .iter()
-        .map(std::string::ToString::to_string)
-        .collect();
-    a.extend(extra.iter().map(std::string::ToString::to_string));
-    a
-}
-
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(std::string::ToString::to_string).collect()
-}
-
 /// A port on loopback where nothing listens (bound, then released).
 fn dead_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -213,447 +202,271 @@ fn silent_listener() -> u16 {
 const GET_WORKERS: &str = "/servers/getWorkers";
 const CRIT: &str = "MISP WORKERS CRITICAL - ";
 const UNKNOWN: &str = "MISP WORKERS UNKNOWN - ";
+const OK: &str = "MISP WORKERS OK - ";
 
-fn fault(m: &Misp, f: Fault) {
-    m.sim.set_fault(Some(GET_WORKERS), f);
+/// The simulated MISP of a case.
+#[derive(Clone, Copy)]
+enum Server {
+    Healthy,
+    /// Its certificate has expired.
+    Expired,
+    /// Its certificate names only this host.
+    Named(&'static str),
+    /// It knows another key than the one in the case's key file.
+    OtherKey,
+}
+
+/// Where a case's `--url` points. Placeholders as in [`fill`].
+#[derive(Clone, Copy)]
+enum Url {
+    Http,
+    Https,
+    /// A loopback port where nothing listens (`{port}`).
+    DeadPort,
+    /// A listener that never says a word (`{port}`), over https when `tls`.
+    Silent {
+        tls: bool,
+    },
+    Text(&'static str),
+}
+
+/// A case's command line. Placeholders as in [`fill`].
+#[derive(Clone, Copy)]
+enum Argv {
+    /// `workers --url URL --key-file KEYFILE` and these.
+    Workers(&'static [&'static str]),
+    Text(&'static [&'static str]),
+}
+
+/// What a case puts in its directory before it runs.
+#[derive(Clone, Copy)]
+enum Prep {
+    Nothing,
+    /// A file with this content (placeholders as in [`fill`]).
+    File(&'static str, &'static str),
+    Dir(&'static str),
+    Fifo(&'static str),
+    /// A sparse file of this many bytes.
+    Sparse(&'static str, u64),
+}
+
+/// One row of the matrix: the input, and the state and cause it must be reported with.
+/// Texts may hold placeholders (see [`fill`]).
+#[derive(Clone, Copy)]
+struct Row {
+    name: &'static str,
+    code: i32,
+    prefix: &'static str,
+    cause: &'static str,
+    server: Server,
+    /// What the simulator answers to getWorkers instead of the workers.
+    fault: Option<fn(&Misp) -> Fault>,
+    url: Url,
+    argv: Argv,
+    env: &'static [(&'static str, &'static str)],
+    prep: Prep,
+    /// Secret-like texts the case passes, which must appear in no output.
+    secrets: &'static [&'static str],
+    /// See [`Case::quick`], in seconds.
+    quick: Option<u64>,
+    /// What a row cannot say as data (a second MISP, a check after each run).
+    hook: Option<fn(&mut Case, &str)>,
+}
+
+/// A row of `workers` over plain http to a healthy MISP.
+const fn row(name: &'static str, code: i32, prefix: &'static str, cause: &'static str) -> Row {
+    Row {
+        name,
+        code,
+        prefix,
+        cause,
+        server: Server::Healthy,
+        fault: None,
+        url: Url::Http,
+        argv: Argv::Workers(&[]),
+        env: &[],
+        prep: Prep::Nothing,
+        secrets: &[],
+        quick: None,
+        hook: None,
+    }
+}
+
+impl Row {
+    const fn server(self, server: Server) -> Row {
+        Row { server, ..self }
+    }
+    const fn fault(self, fault: fn(&Misp) -> Fault) -> Row {
+        Row {
+            fault: Some(fault),
+            ..self
+        }
+    }
+    const fn url(self, url: Url) -> Row {
+        Row { url, ..self }
+    }
+    const fn args(self, extra: &'static [&'static str]) -> Row {
+        Row {
+            argv: Argv::Workers(extra),
+            ..self
+        }
+    }
+    const fn argv(self, argv: &'static [&'static str]) -> Row {
+        Row {
+            argv: Argv::Text(argv),
+            ..self
+        }
+    }
+    const fn env(self, env: &'static [(&'static str, &'static str)]) -> Row {
+        Row { env, ..self }
+    }
+    const fn prep(self, prep: Prep) -> Row {
+        Row { prep, ..self }
+    }
+    const fn secrets(self, secrets: &'static [&'static str]) -> Row {
+        Row { secrets, ..self }
+    }
+    const fn quick(self, secs: u64) -> Row {
+        Row {
+            quick: Some(secs),
+            ..self
+        }
+    }
+    const fn hook(self, hook: fn(&mut Case, &str)) -> Row {
+        Row {
+            hook: Some(hook),
+            ..self
+        }
+    }
+}
+
+/// What the placeholders of a row stand for in one case.
+struct Fill<'a> {
+    m: &'a Misp,
+    key: &'a str,
+    url: String,
+    port: u16,
+}
+
+/// Replaces `{url}` (the case's URL), `{http}` (the simulator's http URL), `{https-port}`,
+/// `{port}` (the dead or silent port), `{dir}` (the case's directory), `{key-file}`,
+/// `{ca}`, `{key}`, `{key39}` (the key less its last character) and `{limit}` (the body
+/// limit).
+fn fill(text: &str, f: &Fill) -> String {
+    let dir = f.m.dir.path().display().to_string();
+    [
+        ("{url}", f.url.clone()),
+        ("{http}", f.m.sim.http_url()),
+        ("{https-port}", f.m.sim.https_port().to_string()),
+        ("{port}", f.port.to_string()),
+        ("{key-file}", f.m.path("key")),
+        ("{ca}", f.m.path("ca.pem")),
+        ("{dir}", dir),
+        ("{key39}", f.key[..39].to_owned()),
+        ("{key}", f.key.to_owned()),
+        ("{limit}", check_misp::http::BODY_LIMIT.to_string()),
+    ]
+    .iter()
+    .fold(text.to_owned(), |t, (from, to)| t.replace(from, to))
+}
+
+/// The names of the rows, in order.
+pub fn row_names() -> Vec<&'static str> {
+    table::ROWS.iter().map(|r| r.name).collect()
 }
 
 /// Builds the case `name` around `key`.
 pub fn build(name: &str, key: &str) -> Case {
     assert_eq!(key.len(), 40, "test keys are MISP-shaped");
-    let mut c = match name {
-        // ---- 1. network -------------------------------------------------------------
-        "refused" => {
-            let m = misp(key);
-            let port = dead_port();
-            let a = workers(&m, &format!("http://127.0.0.1:{port}"), &[]);
-            Case::new(
-                m,
-                a,
-                2,
-                CRIT,
-                format!("connection refused by 127.0.0.1:{port}"),
-            )
-        }
-        "unresolvable_host" => {
-            // .invalid is reserved (RFC 2606): it never resolves, anywhere.
-            let m = misp(key);
-            let a = workers(&m, "http://misp.invalid", &[]);
-            Case::new(m, a, 2, CRIT, "cannot resolve misp.invalid".into())
-        }
-        "hang_after_request" => {
-            let m = misp(key);
-            fault(&m, Fault::Hang);
-            let a = workers(&m, &m.sim.http_url(), &["-t", "2s"]);
-            let cause = "timed out after 2s waiting for response headers".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "silent_listener" => {
-            let m = misp(key);
-            let port = silent_listener();
-            let a = workers(&m, &format!("http://127.0.0.1:{port}"), &["-t", "2s"]);
-            let cause = "timed out after 2s waiting for response headers".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "silent_listener_tls" => {
-            let m = misp(key);
-            let port = silent_listener();
-            let ca = m.path("ca.pem");
-            let url = format!("https://127.0.0.1:{port}");
-            let a = workers(&m, &url, &["-t", "2s", "--ca-cert", &ca]);
-            let cause = "timed out after 2s in the TLS handshake".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "drip_body" => {
-            let m = misp(key);
-            fault(&m, Fault::Drip { bytes_per_sec: 1 });
-            let a = workers(&m, &m.sim.http_url(), &["-t", "2s"]);
-            let cause = "timed out after 2s reading the response body".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "reset_mid_body" => {
-            let m = misp(key);
-            fault(&m, Fault::ResetMidBody);
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = "connection reset by MISP while reading the response body".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        // ---- 2. TLS -------------------------------------------------------------------
-        "self_signed_without_ca" => {
-            let m = misp(key);
-            let a = workers(&m, &m.sim.https_url(), &[]);
-            let cause =
-                "certificate not trusted (unknown issuer): use --ca-cert FILE (its CA, or the certificate itself), or --insecure";
-            let mut c = Case::new(m, a, 2, CRIT, cause.into());
-            // The request (and so the key) never went over the unverified connection.
-            c.after = Some(Box::new(|m: &Misp| {
-                assert!(m.sim.counts().is_empty(), "{:?}", m.sim.counts());
-                assert_eq!(m.sim.requests_with_key(), 0);
-            }));
-            c
-        }
-        "expired_certificate" => {
-            let m = misp_with(
-                key,
-                SimOptions {
-                    tls_expired: true,
-                    ..SimOptions::default()
-                },
-            );
-            let ca = m.path("ca.pem");
-            let a = workers(&m, &m.sim.https_url(), &["--ca-cert", &ca]);
-            Case::new(m, a, 2, CRIT, "certificate expired".into())
-        }
-        "certificate_for_another_host" => {
-            let m = misp_with(
-                key,
-                SimOptions {
-                    tls_names: vec!["misp.other.example".into()],
-                    ..SimOptions::default()
-                },
-            );
-            let ca = m.path("ca.pem");
-            let a = workers(&m, &m.sim.https_url(), &["--ca-cert", &ca]);
-            let cause = "certificate is not valid for the name 127.0.0.1".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "insecure_accepted" => {
-            let m = misp(key);
-            let a = workers(&m, &m.sim.https_url(), &["--insecure"]);
-            Case::new(m, a, 0, "MISP WORKERS OK - ", "5 queues".into())
-        }
-        "plain_http_with_key" => {
-            let m = misp(key);
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            Case::new(m, a, 0, "MISP WORKERS OK - ", "5 queues".into())
-        }
-        // ---- 3. HTTP ------------------------------------------------------------------
-        "redirect_to_login" => {
-            let m = misp(key);
-            let login = format!("{}/users/login", m.sim.http_url());
-            fault(
-                &m,
-                Fault::RedirectTo {
-                    location: login.clone(),
-                },
-            );
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = format!(
-                "MISP answered 302 redirecting /servers/getWorkers to {login} (MISP wants a browser login: the API key or the Accept header was not honoured)"
-            );
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "key_rejected_403" => {
-            // MISP knows another key; the one we send gets its authentication JSON.
+    let row = table::ROWS
+        .iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("no case named {name}"));
+    let m = match row.server {
+        Server::Healthy => misp(key),
+        Server::Expired => misp_with(
+            key,
+            SimOptions {
+                tls_expired: true,
+                ..SimOptions::default()
+            },
+        ),
+        Server::Named(host) => misp_with(
+            key,
+            SimOptions {
+                tls_names: vec![host.into()],
+                ..SimOptions::default()
+            },
+        ),
+        Server::OtherKey => {
             let m = misp_with(UNKNOWN_KEY, SimOptions::default());
             std::fs::write(m.path("key"), format!("{key}\n")).expect("key file");
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = "MISP answered 403: the API key was not accepted".into();
-            Case::new(m, a, 2, CRIT, cause)
+            m
         }
-        "method_not_allowed_405" => {
-            let m = misp(key);
-            fault(
-                &m,
-                Fault::Status {
-                    code: 405,
-                    content_type: "application/json; charset=UTF-8".into(),
-                    body: r#"{"name":"Method Not Allowed","message":"Method Not Allowed","url":"\/servers\/getWorkers"}"#.into(),
-                },
-            );
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = "MISP answered 405 for GET /servers/getWorkers: Method Not Allowed".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "rate_limited_429" => {
-            let m = misp(key);
-            fault(&m, misp_sim::rate_limited());
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = "MISP answered 429 for GET /servers/getWorkers: Rate limit exceeded. (MISP's rate limit for this key)".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "html_error_page_500" => {
-            let m = misp(key);
-            fault(&m, misp_sim::html_500());
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = "MISP answered 500 for GET /servers/getWorkers (an HTML error page)".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "login_page_instead_of_json" => {
-            let m = misp(key);
-            fault(
-                &m,
-                Fault::Status {
-                    code: 200,
-                    content_type: "text/html; charset=UTF-8".into(),
-                    body: "<!DOCTYPE html>\n<html><head><title>Users - MISP</title></head><body>\n<form action=\"/users/login\" id=\"UserLoginForm\" method=\"post\">\n<input name=\"data[User][email]\"/></form></body></html>\n".into(),
-                },
-            );
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = "unexpected answer to /servers/getWorkers: MISP's login page instead of JSON (the API key or the Accept header was not honoured)".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "html_instead_of_json" => {
-            let m = misp(key);
-            fault(
-                &m,
-                Fault::Status {
-                    code: 200,
-                    content_type: "text/html".into(),
-                    body: "<html><body><h1>Down for maintenance</h1></body></html>".into(),
-                },
-            );
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause =
-                "unexpected answer to /servers/getWorkers: an HTML page instead of JSON".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "truncated_json" => {
-            let m = misp(key);
-            fault(&m, Fault::TruncatedJson);
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause =
-                "unexpected answer to /servers/getWorkers: malformed JSON (EOF while parsing"
-                    .into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "huge_body" | "huge_chunked_body" => {
-            let m = misp(key);
-            let bytes = 100 * 1024 * 1024;
-            fault(
-                &m,
-                if name == "huge_body" {
-                    Fault::HugeBody { bytes }
-                } else {
-                    Fault::HugeChunked { bytes }
-                },
-            );
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = format!(
-                "response too large: MISP sent more than {} bytes for /servers/getWorkers",
-                check_misp::http::BODY_LIMIT
-            );
-            let mut c = Case::new(m, a, 2, CRIT, cause);
-            // The cap stops the read at 16 MiB: nowhere near the 10 s deadline.
-            c.quick = Some(Duration::from_secs(5));
-            c
-        }
-        "non_utf8_body" => {
-            let m = misp(key);
-            fault(&m, Fault::NonUtf8);
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = "unexpected answer to /servers/getWorkers: malformed JSON (invalid unicode code point".into();
-            Case::new(m, a, 2, CRIT, cause)
-        }
-        "redirect_to_other_host" => {
-            let m = misp(key);
-            // A second MISP that would accept the key if it ever got it.
-            let other = std::sync::Arc::new(
-                Sim::start(SimOptions {
-                    key: key.to_owned(),
-                    ..SimOptions::default()
-                })
-                .expect("second simulator"),
-            );
-            let location = format!("{}{GET_WORKERS}", other.http_url());
-            fault(
-                &m,
-                Fault::RedirectTo {
-                    location: location.clone(),
-                },
-            );
-            let a = workers(&m, &m.sim.http_url(), &[]);
-            let cause = format!("MISP answered 302 redirecting /servers/getWorkers to {location} (redirects are not followed, so the key is never sent elsewhere)");
-            let mut c = Case::new(m, a, 2, CRIT, cause);
-            let seen = other.clone();
-            c.after = Some(Box::new(move |_: &Misp| {
-                assert_eq!(
-                    seen.requests_with_key(),
-                    0,
-                    "the key went to the other host"
-                );
-                assert!(seen.counts().is_empty(), "{:?}", seen.counts());
-            }));
-            c.hold.push(Box::new(other));
-            c
-        }
-        // ---- 4. input -----------------------------------------------------------------
-        "key_wrong_length" => {
-            let m = misp(key);
-            let short = &key[..39];
-            let url = m.sim.http_url();
-            let a = strings(&["workers", "--url", &url, "--key", short]);
-            let cause =
-                "API key from --key is malformed: expected 40 letters or digits, found 39 characters";
-            let mut c = Case::new(m, a, 3, UNKNOWN, cause.into());
-            c.secrets.push(short.to_owned());
-            c
-        }
-        "key_not_alphanumeric" => {
-            let m = misp(key);
-            let bad = format!("{}-", &key[..39]);
-            std::fs::write(m.path("badkey"), format!("{bad}\n")).expect("key file");
-            let url = m.sim.http_url();
-            let a = strings(&["workers", "--url", &url, "--key-file", &m.path("badkey")]);
-            let cause = format!(
-                "API key from file {} is malformed: expected 40 letters or digits, found other characters",
-                m.path("badkey")
-            );
-            let mut c = Case::new(m, a, 3, UNKNOWN, cause);
-            c.secrets.push(bad);
-            c
-        }
-        "key_file_missing" => {
-            let m = misp(key);
-            let url = m.sim.http_url();
-            let path = m.path("no-such-key");
-            let a = strings(&["workers", "--url", &url, "--key-file", &path]);
-            let cause = format!("cannot read API key file {path}: No such file or directory");
-            Case::new(m, a, 3, UNKNOWN, cause)
-        }
-        "key_file_is_a_directory" => {
-            // Tests run as root, which chmod cannot lock out; a directory cannot be read
-            // as a file by anyone.
-            let m = misp(key);
-            std::fs::create_dir(m.path("keydir")).expect("dir");
-            let url = m.sim.http_url();
-            let path = m.path("keydir");
-            let a = strings(&["workers", "--url", &url, "--key-file", &path]);
-            let cause =
-                format!("cannot read API key file {path}: is a directory, not a regular file");
-            Case::new(m, a, 3, UNKNOWN, cause)
-        }
-        "key_file_is_dev_zero" => {
-            // Endless: read to the end, it ran past -t and ate gigabytes.
-            let m = misp(key);
-            let url = m.sim.http_url();
-            let a = strings(&[
-                "workers",
-                "--url",
-                &url,
-                "--key-file",
-                "/dev/zero",
-                "-t",
-                "2s",
-            ]);
-            let cause =
-                "cannot read API key file /dev/zero: is a character device, not a regular file";
-            let mut c = Case::new(m, a, 3, UNKNOWN, cause.into());
-            c.quick = Some(Duration::from_secs(1));
-            c
-        }
-        "key_file_is_a_fifo" => {
-            // No writer: a plain open() blocks for ever.
-            let m = misp(key);
-            let path = m.path("keyfifo");
-            let mode = rustix::fs::Mode::from_raw_mode(0o600);
-            rustix::fs::mkfifoat(rustix::fs::CWD, path.as_str(), mode).expect("mkfifo");
-            let url = m.sim.http_url();
-            let a = strings(&["workers", "--url", &url, "--key-file", &path, "-t", "2s"]);
-            let cause = format!(
-                "cannot read API key file {path}: is a FIFO (named pipe), not a regular file"
-            );
-            let mut c = Case::new(m, a, 3, UNKNOWN, cause);
-            c.quick = Some(Duration::from_secs(1));
-            c
-        }
-        "key_file_is_huge" => {
-            // Sparse, so the test costs no disk: 8 GiB are never read.
-            let m = misp(key);
-            let path = m.path("bigkey");
-            let f = std::fs::File::create(&path).expect("create");
-            f.set_len(8 << 30).expect("set_len");
-            let url = m.sim.http_url();
-            let a = strings(&["workers", "--url", &url, "--key-file", &path, "-t", "2s"]);
-            let cause =
-                format!("cannot read API key file {path}: is larger than 4 KiB, so not a key file");
-            let mut c = Case::new(m, a, 3, UNKNOWN, cause);
-            c.quick = Some(Duration::from_secs(1));
-            c
-        }
-        "key_in_misp_key_file" => {
-            // The key pasted into MISP_KEY_FILE (an Icinga vars mix-up): not echoed as the
-            // "file" that does not exist, and the mix-up is named.
-            let m = misp(key);
-            let url = m.sim.http_url();
-            let a = strings(&["workers", "--url", &url]);
-            let cause = "cannot read API key file [redacted]: No such file or directory (os error 2); the value looks like the key itself, but MISP_KEY_FILE takes the path of a file holding it (the key itself goes in MISP_KEY)";
-            let mut c = Case::new(m, a, 3, UNKNOWN, cause.into());
-            c.env.push(("MISP_KEY_FILE".into(), key.to_owned()));
-            c
-        }
-        "empty_misp_key" => {
-            let m = misp(key);
-            let url = m.sim.http_url();
-            let a = strings(&["workers", "--url", &url]);
-            let mut c = Case::new(m, a, 3, UNKNOWN, "API key from MISP_KEY is empty".into());
-            c.env.push(("MISP_KEY".into(), String::new()));
-            c
-        }
-        "bad_url" => {
-            let m = misp(key);
-            let a = workers(&m, "misp.example.org", &[]);
-            let cause = "invalid URL 'misp.example.org': it must start with https:// or http://";
-            Case::new(m, a, 3, UNKNOWN, cause.into())
-        }
-        "bad_url_scheme" => {
-            let m = misp(key);
-            let a = workers(&m, "ftp://misp.example.org", &[]);
-            let cause = "invalid URL 'ftp://misp.example.org': scheme 'ftp' is not http or https";
-            Case::new(m, a, 3, UNKNOWN, cause.into())
-        }
-        "url_with_credentials" => {
-            // A password pasted into the URL is a secret too: refused, and not echoed.
-            // The password is longer than a key, so only hiding the user info keeps it out.
-            let m = misp(key);
-            let port = m.sim.https_port();
-            let password = format!("pw{key}");
-            let url = format!("https://admin:{password}@127.0.0.1:{port}");
-            let a = workers(&m, &url, &[]);
-            let cause = format!("invalid URL 'https://***@127.0.0.1:{port}': user info in the URL is not supported; use --key-file");
-            let mut c = Case::new(m, a, 3, UNKNOWN, cause);
-            c.secrets.push(password);
-            c
-        }
-        "bad_range" => {
-            let m = misp(key);
-            let a = workers(&m, &m.sim.http_url(), &["-w", "abc"]);
-            let cause = "--warning: invalid range 'abc': 'abc' is not a number";
-            Case::new(m, a, 3, UNKNOWN, cause.into())
-        }
-        "bad_duration" => {
-            let m = misp(key);
-            let a = workers(&m, &m.sim.http_url(), &["-t", "ten"]);
-            let cause = "invalid value 'ten' for '--timeout <DURATION>'";
-            Case::new(m, a, 3, UNKNOWN, cause.into())
-        }
-        "unknown_check" => {
-            let m = misp(key);
-            let mut a = workers(&m, &m.sim.http_url(), &[]);
-            a[0] = "bogus".into();
-            let cause = "unrecognized subcommand 'bogus'";
-            Case::new(m, a, 3, "MISP UNKNOWN - ", cause.into())
-        }
-        "key_as_stray_argument" => {
-            // The OpenNMS monitoring scripts take `HOST KEY`: the key pasted where no argument
-            // is expected must not be echoed back in clap's "unexpected argument" error.
-            let m = misp(key);
-            let url = m.sim.http_url();
-            let a = strings(&["workers", "--url", &url, key]);
-            let cause = "unexpected argument '[redacted]' found";
-            Case::new(m, a, 3, UNKNOWN, cause.into())
-        }
-        "key_given_as_key_file" => {
-            // `-k` reads like "key" but takes a file: the key typed there is not echoed
-            // in "cannot read API key file ...".
-            let m = misp(key);
-            let url = m.sim.http_url();
-            let a = strings(&["workers", "--url", &url, "-k", key]);
-            let cause = "cannot read API key file [redacted]: No such file or directory";
-            Case::new(m, a, 3, UNKNOWN, cause.into())
-        }
-        other => panic!("no case named {other}"),
     };
+    if let Some(fault) = row.fault {
+        m.sim.set_fault(Some(GET_WORKERS), fault(&m));
+    }
+    let (url, port) = match row.url {
+        Url::Http => (m.sim.http_url(), 0),
+        Url::Https => (m.sim.https_url(), 0),
+        Url::DeadPort => {
+            let port = dead_port();
+            (format!("http://127.0.0.1:{port}"), port)
+        }
+        Url::Silent { tls } => {
+            let port = silent_listener();
+            let scheme = if tls { "https" } else { "http" };
+            (format!("{scheme}://127.0.0.1:{port}"), port)
+        }
+        Url::Text(_) => (String::new(), 0),
+    };
+    let mut f = Fill {
+        m: &m,
+        key,
+        url,
+        port,
+    };
+    if let Url::Text(text) = row.url {
+        f.url = fill(text, &f);
+    }
+    match row.prep {
+        Prep::Nothing => {}
+        Prep::File(name, content) => {
+            std::fs::write(m.path(name), fill(content, &f)).expect("file");
+        }
+        Prep::Dir(name) => std::fs::create_dir(m.path(name)).expect("dir"),
+        Prep::Fifo(name) => {
+            let mode = rustix::fs::Mode::from_raw_mode(0o600);
+            rustix::fs::mkfifoat(rustix::fs::CWD, m.path(name).as_str(), mode).expect("mkfifo");
+        }
+        Prep::Sparse(name, bytes) => {
+            let file = std::fs::File::create(m.path(name)).expect("create");
+            file.set_len(bytes).expect("set_len");
+        }
+    }
+    let args: Vec<String> = match row.argv {
+        Argv::Workers(extra) => ["workers", "--url", "{url}", "--key-file", "{key-file}"]
+            .iter()
+            .chain(extra)
+            .map(|a| fill(a, &f))
+            .collect(),
+        Argv::Text(argv) => argv.iter().map(|a| fill(a, &f)).collect(),
+    };
+    let env = row
+        .env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), fill(v, &f)))
+        .collect();
+    let cause = fill(row.cause, &f);
+    let secrets: Vec<String> = row.secrets.iter().map(|s| fill(s, &f)).collect();
+    let mut c = Case::new(m, args, row.code, row.prefix, cause);
+    c.env = env;
+    c.secrets = secrets;
+    c.quick = row.quick.map(Duration::from_secs);
+    if let Some(hook) = row.hook {
+        hook(&mut c, key);
+    }
     c.secrets.push(key.to_owned());
     c
 }

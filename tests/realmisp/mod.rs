@@ -1,5 +1,8 @@
-//! The real MISP the real-MISP suites run against (`../shared/real-misp/setup.sh`, started by
-//! `.ci/run`), and how a test runs check_misp against it, breaks it and undoes that.
+//! The real MISPs the real-MISP suites run against, both started by `.ci/run`: MISP 2.5.1 in
+//! supervisor mode (`../shared/real-misp/setup.sh`, [`misp`]) and MISP 2.4.199 with
+//! CakeResque workers (`../shared/real-misp-2.4/setup.sh`, [`misp24`]); and how a test runs
+//! check_misp against one, breaks it and undoes that. A case that holds for both runs one
+//! body over [`targets`].
 //!
 //! Tests that change the MISP take the write lock; those that only read take the read lock,
 //! so nothing reads a MISP another test is breaking. Test binaries run one after another, so
@@ -12,7 +15,17 @@ use std::process::{Command, Stdio};
 use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
+/// Which MISP a target is: their workers are managed differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// MISP 2.5.1, SimpleBackgroundJobs: supervisord runs the workers.
+    V25,
+    /// MISP 2.4.199, CakeResque: workers registered in Redis, started by `start.sh`.
+    V24,
+}
+
 pub struct RealMisp {
+    pub kind: Kind,
     pub dir: PathBuf,
     pub http: String,
     pub https: String,
@@ -75,42 +88,90 @@ pub fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }
 
-/// The real MISP, or `None` (with a note) outside CI when none is running.
+/// Where to find one MISP: env var prefix, default directory and ports, its setup script.
+struct Place {
+    kind: Kind,
+    prefix: &'static str,
+    dir: &'static str,
+    http: u16,
+    https: u16,
+    redis: u16,
+    kit: &'static str,
+}
+
+const V25: Place = Place {
+    kind: Kind::V25,
+    prefix: "REAL_MISP",
+    dir: "/tmp/realmisp",
+    http: 28080,
+    https: 28443,
+    redis: 26379,
+    kit: "real-misp",
+};
+
+const V24: Place = Place {
+    kind: Kind::V24,
+    prefix: "REAL_MISP24",
+    dir: "/tmp/realmisp24",
+    http: 38080,
+    https: 38443,
+    redis: 36379,
+    kit: "real-misp-2.4",
+};
+
+fn find(place: &Place) -> Option<RealMisp> {
+    let var = |knob: &str, default: String| env_or(&format!("{}_{knob}", place.prefix), &default);
+    let dir = PathBuf::from(var("DIR", place.dir.to_owned()));
+    let port = var("HTTP_PORT", place.http.to_string());
+    let key = std::fs::read_to_string(dir.join("key"))
+        .map(|k| k.trim().to_owned())
+        .ok();
+    let up = port
+        .parse::<u16>()
+        .is_ok_and(|p| std::net::TcpStream::connect(("127.0.0.1", p)).is_ok());
+    match key {
+        Some(key) if up => Some(RealMisp {
+            kind: place.kind,
+            http: format!("http://127.0.0.1:{port}"),
+            https: format!(
+                "https://127.0.0.1:{}",
+                var("HTTPS_PORT", place.https.to_string())
+            ),
+            redis_port: var("REDIS_PORT", place.redis.to_string()),
+            dir,
+            key,
+        }),
+        _ => {
+            let why = format!(
+                "no real MISP at 127.0.0.1:{port} with a key in {}",
+                dir.display()
+            );
+            let kit = place.kit;
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{why}: .ci/run starts one with ../shared/{kit}/setup.sh"
+            );
+            eprintln!("skipped: {why} (start one with ../shared/{kit}/setup.sh)");
+            None
+        }
+    }
+}
+
+/// The real MISP 2.5, or `None` (with a note) outside CI when none is running.
 pub fn misp() -> Option<&'static RealMisp> {
     static MISP: OnceLock<Option<RealMisp>> = OnceLock::new();
-    MISP.get_or_init(|| {
-        let dir = PathBuf::from(env_or("REAL_MISP_DIR", "/tmp/realmisp"));
-        let port = env_or("REAL_MISP_HTTP_PORT", "28080");
-        let key = std::fs::read_to_string(dir.join("key"))
-            .map(|k| k.trim().to_owned())
-            .ok();
-        let up = std::net::TcpStream::connect(("127.0.0.1", port.parse().unwrap_or(28080))).is_ok();
-        match key {
-            Some(key) if up => Some(RealMisp {
-                http: format!("http://127.0.0.1:{port}"),
-                https: format!(
-                    "https://127.0.0.1:{}",
-                    env_or("REAL_MISP_HTTPS_PORT", "28443")
-                ),
-                redis_port: env_or("REAL_MISP_REDIS_PORT", "26379"),
-                dir,
-                key,
-            }),
-            _ => {
-                let why = format!(
-                    "no real MISP at 127.0.0.1:{port} with a key in {}",
-                    dir.display()
-                );
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "{why}: .ci/run starts one with ../shared/real-misp/setup.sh"
-                );
-                eprintln!("skipped: {why} (start one with ../shared/real-misp/setup.sh)");
-                None
-            }
-        }
-    })
-    .as_ref()
+    MISP.get_or_init(|| find(&V25)).as_ref()
+}
+
+/// The real MISP 2.4 (CakeResque), or `None` (with a note) outside CI when none is running.
+pub fn misp24() -> Option<&'static RealMisp> {
+    static MISP: OnceLock<Option<RealMisp>> = OnceLock::new();
+    MISP.get_or_init(|| find(&V24)).as_ref()
+}
+
+/// Every real MISP that is running (in CI: both), for a case that holds for each.
+pub fn targets() -> Vec<&'static RealMisp> {
+    [misp(), misp24()].into_iter().flatten().collect()
 }
 
 impl RealMisp {
@@ -200,7 +261,13 @@ impl RealMisp {
     }
 
     pub fn cake(&self, args: &[&str]) -> String {
-        let mut all = vec!["-u", "www-data", "--", "Console/cake"];
+        // 2.4 needs its private PHP 7.4 first in PATH (Debian 12's PHP 8 cannot run it).
+        let path = format!(
+            "PATH={}:{}",
+            self.dir.join("php74/bin").display(),
+            env_or("PATH", "/usr/bin:/bin")
+        );
+        let mut all = vec!["-u", "www-data", "--", "env", &path, "Console/cake"];
         all.extend_from_slice(args);
         self.sh("runuser", &all)
     }
@@ -217,10 +284,15 @@ impl RealMisp {
         self.sh("kill", &["-9", &pid]);
     }
 
-    /// setup.sh starts whatever is down (Redis, supervisord with its workers).
+    /// setup.sh starts whatever is down (Redis, supervisord with its workers; on 2.4 it runs
+    /// start.sh when a listed worker is dead or a queue is short).
     pub fn setup(&self) {
-        let script = std::env::var_os("REAL_MISP_SETUP").map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-misp/setup.sh"),
+        let place = self.place();
+        let script = std::env::var_os(format!("{}_SETUP", place.prefix)).map_or_else(
+            || {
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(format!("../shared/{}/setup.sh", place.kit))
+            },
             PathBuf::from,
         );
         let mut setup = Command::new("bash");
@@ -233,7 +305,7 @@ impl RealMisp {
             "REDIS_PORT",
             "SUPERVISOR_PORT",
         ] {
-            if let Some(value) = std::env::var_os(format!("REAL_MISP_{knob}")) {
+            if let Some(value) = std::env::var_os(format!("{}_{knob}", place.prefix)) {
                 setup.env(knob, value);
             }
         }
@@ -243,6 +315,26 @@ impl RealMisp {
             .status()
             .expect("run setup.sh");
         assert!(out.success(), "{} failed", script.display());
+        // start.sh's `stop --all` can leave a dead worker registered (kill: No such
+        // process); removing it as MISP's workerRemoveDead does lets setup.sh start what
+        // is then missing.
+        if self.kind == Kind::V24 && self.forget_dead_cakeresque_workers() > 0 {
+            let again = Command::new("bash")
+                .arg(&script)
+                .envs(setup.get_envs().filter_map(|(k, v)| Some((k, v?))))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .status()
+                .expect("run setup.sh");
+            assert!(again.success(), "{} failed", script.display());
+        }
+        if self.kind == Kind::V24 {
+            // start.sh runs in the background: stop --all, then one queue after the other,
+            // the scheduler last.
+            self.wait_for("start.sh to start every worker", &[], |r| {
+                r.code == 0 && !self.cakeresque_pids("scheduler").is_empty()
+            });
+        }
     }
 
     /// Polls the workers check until `done` holds for its output.
@@ -261,8 +353,102 @@ impl RealMisp {
     /// Every worker running and the workers check OK, as the tests found it.
     pub fn restore_workers(&self) {
         if self.http("workers", &[]).code != 0 {
-            self.supervisorctl(&["start", "misp-workers:*"]);
+            match self.kind {
+                Kind::V25 => drop(self.supervisorctl(&["start", "misp-workers:*"])),
+                Kind::V24 => self.setup(),
+            }
             self.wait_for("all workers back", &[], |r| r.code == 0);
+        }
+    }
+}
+
+impl RealMisp {
+    fn place(&self) -> &'static Place {
+        match self.kind {
+            Kind::V25 => &V25,
+            Kind::V24 => &V24,
+        }
+    }
+
+    /// "2.5" or "2.4", for messages.
+    pub fn version(&self) -> &'static str {
+        match self.kind {
+            Kind::V25 => "2.5",
+            Kind::V24 => "2.4",
+        }
+    }
+
+    /// Every POST to `/servers/` (restartDeadWorkers, startWorker, stopWorker,
+    /// restartWorkers), from Apache's own log.
+    pub fn server_posts(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("log/apache-access.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let request = l.split('"').nth(1)?;
+                request
+                    .starts_with("POST /servers/")
+                    .then(|| request.to_owned())
+            })
+            .collect()
+    }
+
+    /// The pids CakeResque has registered for `queue` (2.4); the scheduler is the worker
+    /// CakeResque names in `ResqueSchedulerWorker` (its saved queue says `default`).
+    pub fn cakeresque_pids(&self, queue: &str) -> Vec<String> {
+        let redis = |args: &[&str]| {
+            let mut all = vec!["-p", self.redis_port.as_str()];
+            all.extend_from_slice(args);
+            self.sh("redis-cli", &all)
+        };
+        let scheduler = redis(&["get", "resque:ResqueSchedulerWorker"])
+            .trim()
+            .to_owned();
+        if queue == "scheduler" {
+            return vec![scheduler]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect();
+        }
+        let saved = format!("s:5:\"queue\";s:{}:\"{queue}\";", queue.len());
+        let listing = redis(&["hgetall", "resque:ResqueWorker"]);
+        let lines: Vec<&str> = listing.lines().collect();
+        lines
+            .chunks(2)
+            .filter(|pair| pair.len() == 2 && pair[1].contains(&saved) && pair[0] != scheduler)
+            .map(|pair| pair[0].trim().to_owned())
+            .collect()
+    }
+
+    /// Removes registrations of CakeResque workers whose process is gone; how many.
+    pub fn forget_dead_cakeresque_workers(&self) -> usize {
+        let port = self.redis_port.as_str();
+        let listed = self.sh("redis-cli", &["-p", port, "hkeys", "resque:ResqueWorker"]);
+        let dead: Vec<&str> = listed
+            .lines()
+            .map(str::trim)
+            .filter(|pid| pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists())
+            .collect();
+        for pid in &dead {
+            self.sh(
+                "redis-cli",
+                &["-p", port, "hdel", "resque:ResqueWorker", pid],
+            );
+        }
+        dead.len()
+    }
+
+    /// Kills (SIGKILL) one worker of `queue`, the way each MISP runs it.
+    pub fn kill_queue_worker(&self, queue: &str) {
+        match self.kind {
+            Kind::V25 => self.kill_worker(&format!("{queue}_00")),
+            Kind::V24 => {
+                let pids = self.cakeresque_pids(queue);
+                let pid = pids
+                    .first()
+                    .unwrap_or_else(|| panic!("no worker of {queue} registered"));
+                self.sh("kill", &["-9", pid]);
+            }
         }
     }
 }
@@ -273,6 +459,68 @@ pub struct Undo<F: FnMut()>(pub F);
 impl<F: FnMut()> Drop for Undo<F> {
     fn drop(&mut self) {
         (self.0)();
+    }
+}
+
+impl RealMisp {
+    /// A REST call as the site admin through curl over plain HTTP, the key read from a file
+    /// in `dir` (never on a command line); MISP's JSON answer.
+    pub fn admin_rest(
+        &self,
+        dir: &Path,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> serde_json::Value {
+        let headers = dir.join("admin-headers");
+        std::fs::write(
+            &headers,
+            format!(
+                "Authorization: {}\nAccept: application/json\nContent-Type: application/json\n",
+                self.key
+            ),
+        )
+        .expect("write the header file");
+        let url = format!("{}{path}", self.http);
+        let header_arg = format!("@{}", headers.display());
+        let out = self.sh(
+            "curl",
+            &["-sS", "-X", method, "-H", &header_arg, "--data", body, &url],
+        );
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{method} {path}: {e}: {out}"))
+    }
+
+    /// A plain User (role 3) of the admin's organisation with an API key of its own: its id
+    /// and key. Delete it with [`RealMisp::delete_user`].
+    pub fn plain_user(&self, dir: &Path, email: &str) -> (String, String) {
+        let user = self.admin_rest(
+            dir,
+            "POST",
+            "/admin/users/add",
+            &format!(r#"{{"email": "{email}", "role_id": 3, "org_id": 1, "password": "Plain-User-Passw0rd-1", "change_pw": 0}}"#),
+        );
+        let id = user["User"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| user["User"]["id"].as_u64().map(|n| n.to_string()))
+            .unwrap_or_else(|| panic!("no user made: {user}"));
+        let key = self.admin_rest(dir, "POST", &format!("/auth_keys/add/{id}"), "{}");
+        let raw = key["AuthKey"]["authkey_raw"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no key made: {key}"))
+            .to_owned();
+        (id, raw)
+    }
+
+    pub fn delete_user(&self, dir: &Path, id: &str) {
+        self.admin_rest(dir, "POST", &format!("/admin/users/delete/{id}"), "{}");
+    }
+
+    /// A key file in `dir` holding `key`.
+    pub fn write_key(dir: &Path, name: &str, key: &str) -> String {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{key}\n")).expect("write a key file");
+        path.display().to_string()
     }
 }
 

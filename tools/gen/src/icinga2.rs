@@ -23,10 +23,13 @@ const LEFT_OUT: [&str; 7] = [
 ];
 
 /// Per-command variables that fall back to a host-level one, shared by all commands.
-const SHARED: [(&str, &str); 7] = [
+const SHARED: [(&str, &str); 10] = [
     ("url", "$misp_url$"),
     ("hostname", "$address$"),
     ("ca_cert", "$misp_ca_cert$"),
+    ("client_cert", "$misp_client_cert$"),
+    ("client_key", "$misp_client_key$"),
+    ("header", "$misp_header$"),
     ("insecure", "$misp_insecure$"),
     ("address", "$misp_address$"),
     ("proxy", "$misp_proxy$"),
@@ -61,6 +64,9 @@ const HEADER: &str = r#"/*
  *   vars.misp_key_file = "/etc/icinga2/misp.key"   // API key file, readable by icinga only
  *   vars.misp_url = "https://misp.example.org"     // optional: default https://<address>
  *   vars.misp_ca_cert = "/etc/icinga2/misp-ca.pem" // optional: a private CA
+ *   vars.misp_client_cert = "/etc/icinga2/misp-client.pem" // optional: for a TLS front
+ *   vars.misp_client_key = "/etc/icinga2/misp-client.key"  // that requires a client cert
+ *   vars.misp_header = [ "X-Front-Token: ..." ]    // optional: headers a front requires
  *   vars.misp_address = "$address$"                // optional, with misp_url naming MISP:
  *                                                  // connect to the host's IP address
  *   vars.misp_proxy = "http://proxy.example:3128"  // optional: an HTTP proxy (Director

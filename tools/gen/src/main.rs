@@ -57,7 +57,7 @@ fn generate(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     let mut written = Vec::new();
 
-    let mut cmd = check_misp::checks::Cli::command();
+    let mut cmd = check_misp::cli::Cli::command();
     cmd.build();
 
     let main_page = man_dir.join(format!("{BIN}.1"));
