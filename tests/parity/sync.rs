@@ -30,6 +30,14 @@ pub(super) fn sync_servers(
         .map(|a| format!("http://{a}"))
         .expect("a free port");
     let own = format!("http://{}", real.addr);
+    // The entry pointing at the real MISP compares its version with itself: the simulator
+    // is given that version on both ends, so `mismatch` and `newer` come out alike.
+    let version = send(real, "GET", "/servers/getVersion", Who::Admin, true, None)
+        .ok()
+        .and_then(|a| a.json())
+        .and_then(|v| v["version"].as_str().map(str::to_owned))
+        .expect("the real MISP's version");
+    sim.set_version(&version);
     let entries = [
         (
             "testConnection, connected",
@@ -69,6 +77,7 @@ pub(super) fn sync_servers(
         let id = id.unwrap_or_else(|| panic!("server add answered {}", made.status));
         let sim_id = sim.add_server(SyncServer {
             connection,
+            remote_version: version.clone(),
             ..SyncServer::new(name, url)
         });
         paths.push((
