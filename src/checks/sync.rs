@@ -49,9 +49,12 @@ impl Check for Settings {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        let empty = |v: &Vec<String>| v.iter().any(|s| s.trim().is_empty());
-        for (option, values) in [("--server", &self.server), ("--ignore-server", &self.ignore_server)] {
-            if empty(values) {
+        let options = [
+            ("--server", &self.server),
+            ("--ignore-server", &self.ignore_server),
+        ];
+        for (option, values) in options {
+            if values.iter().any(|v| v.trim().is_empty()) {
                 return Err(Error::Usage(format!(
                     "{option} needs a server's name or id, not an empty value"
                 )));
@@ -117,13 +120,11 @@ pub fn parse_index(json: &Value) -> Result<Vec<Server>, Error> {
             let s = entry
                 .get("Server")
                 .ok_or_else(|| malformed(format!("entry {i} has no Server")))?;
-            let id = match s.get("id") {
-                Some(Value::String(t)) => t.clone(),
-                Some(v) => number(v)
-                    .map(|n| n.to_string())
-                    .ok_or_else(|| malformed(format!("entry {i} has no server id")))?,
-                None => return Err(malformed(format!("entry {i} has no server id"))),
-            };
+            // The id goes into the test's path: digits only, as MISP's ids are.
+            let id = s
+                .get("id")
+                .and_then(number)
+                .ok_or_else(|| malformed(format!("entry {i} has no numeric server id")))?;
             let text = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("");
             let on = |k: &str| s.get(k).and_then(flag).unwrap_or(false);
             Ok(Server {
@@ -131,7 +132,7 @@ pub fn parse_index(json: &Value) -> Result<Vec<Server>, Error> {
                 url: without_credentials(&misp::one_line(text("url"), 200)),
                 pull: on("pull"),
                 push: on("push"),
-                id: misp::one_line(&id, 20),
+                id: id.to_string(),
             })
         })
         .collect()

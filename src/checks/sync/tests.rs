@@ -48,6 +48,11 @@ fn index_entries_keep_no_key_and_no_url_credentials() {
     assert_eq!(servers[1].id, "2");
     assert!(!servers[1].enabled());
     assert!(!format!("{servers:?}").contains(key));
+    let e = parse_index(&json!([{"Server": {"id": "1/../2", "name": "x"}}])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unexpected answer to /servers/index: entry 0 has no numeric server id"
+    );
     let e = parse_index(&json!({"Server": []})).unwrap_err();
     assert_eq!(e.to_string(), "unexpected answer to /servers/index: not a list of servers");
 }
