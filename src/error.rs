@@ -36,7 +36,8 @@ impl std::fmt::Display for Phase {
 }
 
 /// A failure, named by a cause a person can act on. Messages never contain the API key.
-#[derive(Debug, thiserror::Error)]
+/// Cloned when checks share a request that failed.
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum Error {
     /// Bad command line (including bad ranges and durations).
     #[error("{0}")]
@@ -116,6 +117,15 @@ pub enum Error {
         /// Extra detail MISP gave, if any, starting with "; ".
         detail: String,
     },
+    /// 403 "You do not have permission": the key works but its user may not do this (not a
+    /// site admin, or a read-only key). The monitoring is set up wrong, MISP is fine.
+    #[error("MISP answered 403 for {method} {path}{detail}")]
+    NotPermitted {
+        method: String,
+        path: String,
+        /// MISP's message and the fix, starting with ": ".
+        detail: String,
+    },
     /// Any other unexpected HTTP status.
     #[error("MISP answered {status} for {method} {path}{detail}")]
     Status {
@@ -158,6 +168,7 @@ impl Error {
             | Error::KeyFormat { .. }
             | Error::LocalFile(_)
             | Error::BackgroundJobsDisabled
+            | Error::NotPermitted { .. }
             | Error::Terminated(_) => State::Unknown,
             Error::Timeout { .. } => timeout_result,
             Error::Dns { .. }
@@ -188,6 +199,12 @@ mod tests {
             Error::BackgroundJobsDisabled.state(State::Critical),
             State::Unknown
         );
+        let not_admin = Error::NotPermitted {
+            method: "GET".into(),
+            path: "/servers/getWorkers".into(),
+            detail: String::new(),
+        };
+        assert_eq!(not_admin.state(State::Critical), State::Unknown);
         let refused = Error::Refused {
             addr: "127.0.0.1:1".into(),
         };

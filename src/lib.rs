@@ -13,6 +13,7 @@ pub mod cli;
 pub mod error;
 pub mod http;
 pub mod invocation;
+pub mod memory;
 pub mod misp;
 pub mod outcome;
 pub mod output;

@@ -25,7 +25,7 @@ fn main() {
             let outcome = execute(&inv);
             let layout = checks::layout(inv.name());
             (
-                output::render(inv.opts.output, &outcome, layout, None),
+                output::render(inv.opts.output, &outcome, layout, None, inv.opts.verbose),
                 inv.opts.key,
                 inv.opts.output_file,
             )
@@ -43,7 +43,7 @@ fn main() {
             let outcome = Outcome::of(check, State::Unknown, message);
             let layout = check.map_or(&[][..], checks::layout);
             (
-                output::render(output, &outcome, layout, usage.as_deref()),
+                output::render(output, &outcome, layout, usage.as_deref(), 0),
                 None,
                 None,
             )

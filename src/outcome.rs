@@ -197,8 +197,9 @@ pub struct Outcome {
     pub metrics: Vec<Metric>,
     /// Long output, one finding per line.
     pub details: Vec<String>,
-    /// The outcomes of the checks `all` ran, each as if run alone (empty otherwise);
-    /// the JSON mode shows them as its `checks` array.
+    /// Subchecks: the outcomes of the checks `all` ran, each as if run alone (empty
+    /// otherwise). `output` renders them under this outcome (the JSON mode as its `checks`
+    /// array).
     pub checks: Vec<Outcome>,
 }
 

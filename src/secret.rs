@@ -13,7 +13,7 @@ use std::fmt;
 pub struct ApiKey(String);
 
 /// Why a key was refused. Deliberately carries only the shape of the input, never its text.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
     /// Nothing left after trimming whitespace.
     #[error("is empty")]

@@ -7,17 +7,45 @@
 )]
 
 mod common;
+use check_misp::http::{BaseUrl, Client, Exchange, Kind, Response};
 use common::Misp;
+use hyper::Method;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// The checks `all` plans for this URL, as the library plans them.
+fn planned(m: &Misp, url: &str) -> Vec<&'static str> {
+    let args = [
+        "check_misp",
+        "all",
+        "--url",
+        url,
+        "--key-file",
+        &m.path("key"),
+    ];
+    let inv = check_misp::cli::parse(args.iter().map(Into::into).collect())
+        .unwrap_or_else(|e| panic!("all is planned: {e:?}"));
+    inv.subs.iter().map(|s| s.name().as_str()).collect()
+}
 
 #[test]
 fn default_set_over_https_and_http() {
     let m = Misp::start();
+    let every: Vec<&str> = check_misp::checks::in_all_by_default()
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    let https = planned(&m, &m.sim.https_url());
+    assert_eq!(https, every);
+    assert!(!every.contains(&"heal"), "a restart is opt-in");
     let r = m.https("all", &[]);
-    r.expect(0, "MISP ALL OK - all 12 checks OK | ");
+    r.expect(
+        0,
+        &format!("MISP ALL OK - all {} checks OK | ", every.len()),
+    );
     let lines: Vec<&str> = r.stdout.lines().collect();
-    assert_eq!(lines.len(), 13, "{r:#?}");
-    for (line, check) in lines[1..].iter().zip(misp_sim_checks()) {
+    assert_eq!(lines.len(), every.len() + 1, "{r:#?}");
+    for (line, check) in lines[1..].iter().zip(&every) {
         assert!(line.starts_with(&format!("\\_[OK] {check} - ")), "{line}");
     }
     assert!(r.perf("workers_alive").unwrap() > 0.0);
@@ -30,25 +58,11 @@ fn default_set_over_https_and_http() {
     assert_eq!(m.sim.count("GET /servers/serverSettings"), 1);
     assert_eq!(m.sim.count("POST /servers/restartDeadWorkers"), 0);
     // Over http:// there is no certificate, so cert is left out of the default set.
+    let http = planned(&m, &m.sim.http_url());
+    let without_cert: Vec<&str> = every.iter().copied().filter(|c| *c != "cert").collect();
+    assert_eq!(http, without_cert);
     m.http("all", &[])
-        .expect(0, "MISP ALL OK - all 11 checks OK | ");
-}
-
-fn misp_sim_checks() -> [&'static str; 12] {
-    [
-        "login",
-        "events",
-        "latency",
-        "workers",
-        "jobs",
-        "stats",
-        "users",
-        "diagnostics",
-        "version",
-        "heartbeat",
-        "cert",
-        "key",
-    ]
+        .expect(0, &format!("MISP ALL OK - all {} checks OK | ", http.len()));
 }
 
 #[test]
@@ -233,14 +247,16 @@ fn workers_and_jobs_share_one_get_workers_request() {
 fn each_distinct_request_goes_out_once() {
     let m = Misp::start();
     let r = m.https("all", &[]);
-    r.expect(0, "MISP ALL OK - all 12 checks OK");
+    let every = check_misp::checks::in_all_by_default().len();
+    r.expect(0, &format!("MISP ALL OK - all {every} checks OK"));
     let counts = m.sim.counts();
     // stats and users share one statistics request, events and latency one index request,
-    // workers and jobs one getWorkers request.
+    // workers and jobs one getWorkers request (jobs also reads the jobs list).
     assert_eq!(
         counts.keys().map(String::as_str).collect::<Vec<_>>(),
         [
             "GET /events/index",
+            "GET /jobs/index",
             "GET /servers/getVersion",
             "GET /servers/getWorkers",
             "GET /servers/serverSettings",
@@ -275,4 +291,87 @@ fn each_distinct_request_goes_out_once() {
     let r = m.http("all", &["--only", "events,latency"]);
     r.expect(0, "MISP ALL OK - all 2 checks OK");
     assert_eq!(m.sim.count("GET /events/index"), 1);
+}
+
+#[test]
+fn checks_all_never_paired_share_a_request_too() {
+    let m = Misp::start();
+    // heal reads the worker list before deciding anything, as jobs does: one request.
+    let r = m.http("all", &["--only", "heal,jobs"]);
+    r.expect(0, "MISP ALL OK - all 2 checks OK");
+    assert_eq!(r.perf("heal_alive"), Some(m.sim.alive_workers() as f64));
+    assert_eq!(
+        m.sim.count("GET /servers/getWorkers"),
+        1,
+        "{:?}",
+        m.sim.counts()
+    );
+    assert_eq!(m.sim.count("POST /servers/restartDeadWorkers"), 0);
+    // With -v, the check that did not send says whose answer it judged.
+    let r = m.http("all", &["--only", "heal,jobs", "-v"]);
+    assert!(
+        r.stdout
+            .contains("/servers/getWorkers -> the answer another check of this run got: 200"),
+        "{r:#?}"
+    );
+    assert_eq!(m.sim.count("GET /servers/getWorkers"), 2);
+}
+
+async fn workers(c: &Client) -> Result<Response, check_misp::error::Error> {
+    c.send(Method::GET, "/servers/getWorkers", Kind::Rest).await
+}
+
+async fn restart(c: &Client) -> Result<Response, check_misp::error::Error> {
+    c.send(Method::POST, "/servers/restartDeadWorkers", Kind::Rest)
+        .await
+}
+
+#[test]
+fn an_exchange_sends_each_read_once_and_a_repeated_one_afresh() {
+    let m = Misp::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let base = BaseUrl::parse(&m.sim.http_url()).unwrap();
+    let key = check_misp::secret::ApiKey::parse(misp_sim::DEFAULT_KEY).ok();
+    let exchange = Arc::new(Exchange::default());
+    let client = |deadline| {
+        Client::new(
+            base.clone(),
+            key.clone(),
+            None,
+            deadline,
+            Duration::from_secs(5),
+        )
+        .with_exchange(exchange.clone())
+    };
+    let count = || m.sim.count("GET /servers/getWorkers");
+    runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let (a, b) = (client(deadline), client(deadline));
+        // Asked at once: one request, one answer for both, timings included.
+        let (ra, rb) = tokio::join!(workers(&a), workers(&b));
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        assert_eq!(count(), 1);
+        assert_eq!((ra.timings, &ra.body), (rb.timings, &rb.body));
+        // Asked later by another client: still that answer.
+        workers(&client(deadline)).await.unwrap();
+        assert_eq!(count(), 1);
+        // Asked again by a client that has its answer: a fresh one (heal re-reading the
+        // workers after a restart).
+        workers(&a).await.unwrap();
+        assert_eq!(count(), 2);
+        // Another deadline is another request: no check waits on another's timeout.
+        workers(&client(deadline + Duration::from_secs(1)))
+            .await
+            .unwrap();
+        assert_eq!(count(), 3);
+        // An action always goes out.
+        m.sim.kill_worker("email");
+        let (c, d) = (client(deadline), client(deadline));
+        let (rc, rd) = tokio::join!(restart(&c), restart(&d));
+        assert_eq!((rc.unwrap().status, rd.unwrap().status), (200, 200));
+        assert_eq!(m.sim.count("POST /servers/restartDeadWorkers"), 2);
+    });
 }

@@ -85,8 +85,8 @@ fn rejected_key_and_missing_permission_are_told_apart() {
     assert!(!unknown.stdout.contains(matrix::UNKNOWN_KEY));
     let ro = common::run(&["workers", "--url", &url, "--key-file", &m.path("ro")]);
     ro.expect(
-        2,
-        "MISP WORKERS CRITICAL - MISP answered 403 for GET /servers/getWorkers",
+        3,
+        "MISP WORKERS UNKNOWN - MISP answered 403 for GET /servers/getWorkers",
     )
     .says("site admin");
     assert!(!ro.stdout.contains(misp_sim::READONLY_KEY));

@@ -191,7 +191,7 @@ fn refusals_and_bad_options() {
     std::fs::write(&ro, misp_sim::READONLY_KEY).unwrap();
     let url = m.sim.http_url();
     common::run(&["diagnostics", "--url", &url, "--key-file", &ro])
-        .expect(2, "MISP DIAGNOSTICS CRITICAL - MISP answered 403 for GET /servers/serverSettings: You do not have permission")
+        .expect(3, "MISP DIAGNOSTICS UNKNOWN - MISP answered 403 for GET /servers/serverSettings: You do not have permission")
         .says("site admin");
     m.sim.set_fault(
         Some("/servers/serverSettings"),

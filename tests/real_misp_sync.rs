@@ -293,6 +293,6 @@ fn sync_sees_a_partner_connected_silent_down_refusing_and_a_plain_key() {
     std::fs::write(&plain_file, &plain_key).expect("key file");
     let plain_file = plain_file.display().to_string();
     let r = m.run(&["sync", "-u", &m.http, "-k", &plain_file]);
-    r.expect(2, "MISP SYNC CRITICAL - MISP answered 403 for GET /servers/index: You do not have permission to use this functionality. (the key's user must be a site admin, and the key not read-only)");
+    r.expect(3, "MISP SYNC UNKNOWN - MISP answered 403 for GET /servers/index: You do not have permission to use this functionality. (the key's user must be a site admin, and the key not read-only)");
     assert!(!r.stdout.contains(&plain_key));
 }

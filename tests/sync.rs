@@ -168,8 +168,8 @@ fn a_key_without_site_admin_rights_is_told_so() {
     std::fs::write(&key, READONLY_KEY).unwrap();
     let url = m.sim.http_url();
     run(&["sync", "-u", &url, "-k", &key]).expect(
-        2,
-        "MISP SYNC CRITICAL - MISP answered 403 for GET /servers/index: You do not have permission to use this functionality. (the key's user must be a site admin, and the key not read-only)",
+        3,
+        "MISP SYNC UNKNOWN - MISP answered 403 for GET /servers/index: You do not have permission to use this functionality. (the key's user must be a site admin, and the key not read-only)",
     );
 }
 

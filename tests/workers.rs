@@ -111,7 +111,7 @@ fn non_admin_key_is_named() {
     let url = m.sim.http_url();
     let ro = m.path("ro");
     let r = common::run(&["workers", "--url", &url, "--key-file", &ro]);
-    r.expect(2, "MISP WORKERS CRITICAL - MISP answered 403")
+    r.expect(3, "MISP WORKERS UNKNOWN - MISP answered 403")
         .says("site admin");
     assert!(!r.stdout.contains(misp_sim::READONLY_KEY));
 }

@@ -1087,13 +1087,21 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__jobs)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --ignore-queue --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --ignore-queue --stalled-warning --stalled-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --ignore-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stalled-warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stalled-critical)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2111,12 +2119,16 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__workers)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --restart-dead-workers --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --restart-dead-workers --remember-workers --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --remember-workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cooldown)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

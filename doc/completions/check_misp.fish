@@ -61,7 +61,7 @@ complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "events" -d 'T
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "latency" -d 'REST response time, phase by phase (-c defaults to 5s)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "workers" -d 'Background workers per queue (-w/-c on dead workers; -w defaults to 0)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "heal" -d 'Workers, restarting dead ones when needed (= workers --restart-dead-workers)'
-complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "jobs" -d 'Jobs waiting in the worker queues, summed (-w/-c on the total)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "jobs" -d 'Jobs waiting in the worker queues, summed (-w/-c on the total), and whether they are taken'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "stats" -d 'Events and attributes modified this month'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "users" -d 'Users and organisations'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "diagnostics" -d 'MISP\'s own diagnostics: jobs, Redis, DB schema, version, writable paths, modules, settings (default -t 30s)'
@@ -173,6 +173,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s 6 -l i
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l remember-workers -d 'Forget a queue\'s usual worker count once fewer have run this long (0: remember nothing)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l cooldown -d 'Never restart twice within this time' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l state-file -d 'Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l settle -d 'Wait this long after a restart before re-checking' -r
@@ -249,6 +250,8 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s v -l verb
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l ignore-queue -d 'Leave this queue out of the sum (repeatable or comma-separated)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l stalled-warning -d 'WARNING when jobs wait in a queue and none was taken for this long' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l stalled-critical -d 'CRITICAL when jobs wait in a queue and none was taken for this long' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F

@@ -496,7 +496,7 @@ fn route(conn: &Conn, r: &Req) -> Reply {
                 | "index"
                 | "testconnection"
                 | "startworker"
-        )
+        ) | ("jobs", "index")
     );
     if admin_only && role != Role::SiteAdmin {
         return cake_error(403, NO_PERMISSION, r);
@@ -519,6 +519,8 @@ fn route(conn: &Conn, r: &Req) -> Reply {
     }
     let mut rep = match (ctrl.as_str(), action.as_str()) {
         ("servers", "getworkers") => Reply::json(200, &conn.shared.lock().workers_json(), style),
+        // Queued jobs are only counted here, never listed: MISP's jobs list is empty.
+        ("jobs", "index") => Reply::json(200, &J::Arr(Vec::new()), style),
         ("servers", "restartdeadworkers") | ("servers", "restartworkers") => {
             if r.method != "POST" {
                 return cake_error(405, "Method Not Allowed", r);

@@ -71,7 +71,7 @@ impl Check for Settings {
 /// Checks the workers and heals them if needed.
 pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Result<Outcome, Error> {
     let rules = settings.rules();
-    let before = match workers::fetch(client).await {
+    let before = match workers::fetch_settled(client).await {
         Ok(table) => rules.apply(table),
         Err(e @ Error::WorkersUnlisted(_)) => {
             // MISP's restart starts from the same worker list that just failed.
@@ -114,7 +114,7 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
     let identity = client.base().identity();
     let path = match &settings.state_file {
         Some(p) => p.clone(),
-        None => match default_state_path(&identity) {
+        None => match default_state_path("heal", &identity) {
             Ok(p) => p,
             Err(e) => {
                 return Ok(not_restarted(
@@ -209,7 +209,7 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
 
 async fn recheck(client: &Client, settle: Duration, rules: &QueueRules) -> Result<WorkerTable, Error> {
     client.sleep(settle, Phase::Settling).await?;
-    Ok(rules.apply(workers::fetch(client).await?))
+    Ok(rules.apply(workers::fetch_settled(client).await?))
 }
 
 async fn request_restart(client: &Client, path: &str) -> Result<serde_json::Value, Error> {
@@ -502,13 +502,14 @@ pub fn prior(
     }
 }
 
-/// `/var/tmp/check_misp-<uid>/heal-<hash of the URL>.json`, the directory private to the
+/// `/var/tmp/check_misp-<uid>/<kind>-<hash of the URL>.json`, the directory private to the
 /// user (and refused if someone else owns it, so no other user can plant a link there).
-fn default_state_path(identity: &str) -> Result<PathBuf, String> {
-    state_path_in(Path::new("/var/tmp"), identity)
+/// Every check that remembers something between polls keeps it there.
+pub fn default_state_path(kind: &str, identity: &str) -> Result<PathBuf, String> {
+    state_path_in(Path::new("/var/tmp"), kind, identity)
 }
 
-fn state_path_in(base: &Path, identity: &str) -> Result<PathBuf, String> {
+fn state_path_in(base: &Path, kind: &str, identity: &str) -> Result<PathBuf, String> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt};
     let uid = rustix::process::getuid().as_raw();
     let dir = base.join(format!("check_misp-{uid}"));
@@ -531,7 +532,7 @@ fn state_path_in(base: &Path, identity: &str) -> Result<PathBuf, String> {
             dir.display()
         ));
     }
-    Ok(dir.join(format!("heal-{:016x}.json", fnv1a(identity.as_bytes()))))
+    Ok(dir.join(format!("{kind}-{:016x}.json", fnv1a(identity.as_bytes()))))
 }
 
 /// FNV-1a: a stable, dependency-free name for a URL (not a security hash).
@@ -616,6 +617,7 @@ mod tests {
             workers: vec![],
             job_count: None,
             min_workers: None,
+            usual: false,
         });
         assert_eq!(
             plan(&t),
@@ -634,7 +636,7 @@ mod tests {
         let base = Path::new("/sys");
         let why = fs::create_dir(base.join(format!("check_misp-{uid}"))).unwrap_err();
         assert_ne!(why.kind(), std::io::ErrorKind::NotFound, "{why}");
-        let e = state_path_in(base, "https://misp").unwrap_err();
+        let e = state_path_in(base, "heal", "https://misp").unwrap_err();
         assert_eq!(
             e,
             format!("cannot create state directory /sys/check_misp-{uid}: {why}; use --state-file")
@@ -643,13 +645,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f");
         fs::write(&file, b"").unwrap();
-        let e = state_path_in(&file, "https://misp").unwrap_err();
+        let e = state_path_in(&file, "heal", "https://misp").unwrap_err();
         assert!(
             e.ends_with(": Not a directory (os error 20); use --state-file"),
             "{e}"
         );
         // A usable base: the private directory is made, mode 0700.
-        let p = state_path_in(dir.path(), "https://misp").unwrap();
+        let p = state_path_in(dir.path(), "heal", "https://misp").unwrap();
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(p.parent().unwrap())
             .unwrap()

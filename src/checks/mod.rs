@@ -7,12 +7,13 @@
 
 use crate::check_name::{for_each_check, CheckName};
 use crate::error::Error;
-use crate::http::{self, Client, Kind};
+use crate::http::{self, Client, Exchange, Kind};
 use crate::invocation::{Defaults, Options};
 use crate::outcome::{Outcome, Thresholds};
 use hyper::Method;
 use std::cell::OnceCell;
 use std::fmt::Write;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -97,6 +98,17 @@ macro_rules! registry {
 }
 for_each_check!(registry);
 
+/// The checks `all` runs when `--only` does not name them, in the registry's order (a
+/// check that needs https is then left out for an http:// URL).
+pub fn in_all_by_default() -> Vec<CheckName> {
+    use clap::ValueEnum;
+    CheckName::value_variants()
+        .iter()
+        .copied()
+        .filter(|c| in_all(*c))
+        .collect()
+}
+
 pub mod words;
 
 /// What to run, fully validated.
@@ -119,6 +131,8 @@ impl Invocation {
 pub struct Context<'a> {
     pub inv: &'a Invocation,
     pub deadline: Instant,
+    /// Where the client's reads are shared with the other checks of the run, if any.
+    exchange: Option<Arc<Exchange>>,
     client: OnceCell<Client>,
 }
 
@@ -127,15 +141,25 @@ impl<'a> Context<'a> {
         Context {
             inv,
             deadline,
+            exchange: None,
             client: OnceCell::new(),
         }
+    }
+
+    /// This context, its client sharing each read with the other checks of `exchange`.
+    pub fn sharing(mut self, exchange: Arc<Exchange>) -> Self {
+        self.exchange = Some(exchange);
+        self
     }
 
     pub fn client(&self) -> Result<&Client, Error> {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
-        let made = client(&self.inv.opts, self.deadline)?;
+        let mut made = client(&self.inv.opts, self.deadline)?;
+        if let Some(exchange) = &self.exchange {
+            made = made.with_exchange(exchange.clone());
+        }
         Ok(self.client.get_or_init(|| made))
     }
 
@@ -150,17 +174,21 @@ impl<'a> Context<'a> {
 
 /// Runs the invocation's check, finishing by `deadline`.
 pub async fn run(inv: &Invocation, deadline: Instant) -> Result<Outcome, Error> {
-    let cx = Context::new(inv, deadline);
-    let result = inv.check.run(&cx).await;
+    run_in(Context::new(inv, deadline)).await
+}
+
+/// Runs the check of `cx`'s invocation.
+pub async fn run_in(cx: Context<'_>) -> Result<Outcome, Error> {
+    let result = cx.inv.check.run(&cx).await;
     let Some(client) = cx.client.get() else {
         return result;
     };
     // A failed check keeps its request lines for -v: they show what failed where.
     let mut outcome = match result {
         Ok(outcome) => outcome,
-        Err(e) => failed(inv, &whole_misp_failing(client, e).await),
+        Err(e) => failed(cx.inv, &whole_misp_failing(client, e).await),
     };
-    add_verbose_details(&inv.opts, client, &mut outcome);
+    add_verbose_details(&cx.inv.opts, client, &mut outcome);
     Ok(outcome)
 }
 

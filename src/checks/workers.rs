@@ -3,15 +3,18 @@
 use super::words::plural;
 use super::{heal, Check, Context};
 use crate::check_name::CheckName;
+use crate::error::{Error, Phase};
 use crate::invocation::Defaults;
-use crate::error::Error;
 use crate::http::{Client, Kind};
 use crate::misp;
-use crate::misp::workers::{ParseError, WorkerTable};
+use crate::memory;
+use crate::misp::workers::{ParseError, Usual, WorkerTable};
 use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};
 use crate::range::{Range, RangeUnit};
 use clap::Args;
 use hyper::Method;
+use crate::invocation::parse_duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const PATH: &str = "/servers/getWorkers";
 const VERSION: &str = "/servers/getVersion";
@@ -25,6 +28,9 @@ pub struct Settings {
     /// Restart dead workers when (and only when) some are dead; same as the heal check
     #[arg(long)]
     pub restart_dead_workers: bool,
+    /// Forget a queue's usual worker count once fewer have run this long (0: remember nothing)
+    #[arg(long, default_value = "1d", value_parser = forget_after, value_name = "DURATION")]
+    pub remember_workers: Duration,
     #[command(flatten)]
     pub heal: heal::Settings,
 }
@@ -50,8 +56,50 @@ impl Check for Settings {
         if self.restart_dead_workers {
             return heal::heal(client, cx.thresholds(), &self.heal).await;
         }
-        let table = self.heal.rules().apply(fetch(client).await?);
-        Ok(judge(CheckName::Workers, &table, cx.thresholds()))
+        let table = self.heal.rules().apply(fetch_settled(client).await?);
+        let (table, note) = self.with_usual(client, table);
+        let mut out = judge(CheckName::Workers, &table, cx.thresholds());
+        out.details.extend(note);
+        Ok(out)
+    }
+}
+
+/// A duration, or `0` to remember nothing.
+fn forget_after(s: &str) -> Result<Duration, String> {
+    match s.trim() {
+        "0" | "off" => Ok(Duration::ZERO),
+        other => parse_duration(other),
+    }
+}
+
+impl Settings {
+    /// The table judged against each queue's usual worker count, remembered in the state
+    /// directory; the note says why memory was not used, if it was not.
+    pub fn with_usual(&self, client: &Client, table: WorkerTable) -> (WorkerTable, Option<String>) {
+        if self.remember_workers.is_zero() {
+            return (table, None);
+        }
+        let url = client.base().identity();
+        let path = match memory::path("workers", &url) {
+            Ok(p) => p,
+            Err(e) => return (table, Some(format!("usual worker counts not remembered: {e}"))),
+        };
+        let (prior, mut note) = match memory::load::<Usual>(&path) {
+            Ok(p) => (p, None),
+            Err(e) => (None, Some(e)),
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let forget = self.remember_workers.as_secs();
+        let (table, next) = table.with_usual(prior.as_ref(), &url, now, forget);
+        if prior.as_ref() != Some(&next) {
+            if let Err(e) = memory::save(&path, &next) {
+                note = Some(format!("usual worker counts not remembered: {e}"));
+            }
+        }
+        (table, note)
     }
 }
 
@@ -91,6 +139,31 @@ async fn why_unlisted(client: &Client, e: Error) -> Error {
 fn misp_exception(body: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(body)
         .is_ok_and(|v| v.get("message").is_some_and(serde_json::Value::is_string) && v.get("url").is_some())
+}
+
+/// How long a worker seen as another user's is given to finish starting before the table
+/// is read again.
+const RESPAWN_PAUSE: Duration = Duration::from_secs(1);
+
+/// The worker table, read a second time after [`RESPAWN_PAUSE`] when it shows a worker of
+/// another user. supervisord forks a (re)started worker as root and only then switches to
+/// the worker's user, and MISP reads the owner from `/proc/PID/status`: a check that runs
+/// while supervisord respawns a worker sees, for a few milliseconds, a worker "running as
+/// root". A worker really configured as another user still is one a second later. The
+/// second look is skipped when it would not leave the deadline room for one more request.
+pub async fn fetch_settled(client: &Client) -> Result<WorkerTable, Error> {
+    let first = fetch(client).await?;
+    if first.summary().wrong_user == 0 {
+        return Ok(first);
+    }
+    let left = client
+        .deadline()
+        .saturating_duration_since(tokio::time::Instant::now());
+    if left < RESPAWN_PAUSE * 3 {
+        return Ok(first);
+    }
+    client.sleep(RESPAWN_PAUSE, Phase::Check).await?;
+    fetch(client).await
 }
 
 /// True when some worker is dead or missing, the only thing a restart can mend.
@@ -151,17 +224,30 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
         ));
     }
     for (queue, alive, min) in &s.short {
-        problems.push(format!("{queue}: {alive} of {}", plural(*min, "worker")));
+        let usual = table.queues.iter().any(|q| &q.name == queue && q.usual);
+        problems.push(if usual {
+            format!(
+                "{queue}: {alive} of usually {} (the others stopped or never came back)",
+                plural(*min, "worker")
+            )
+        } else {
+            format!("{queue}: {alive} of {}", plural(*min, "worker"))
+        });
     }
-    let counts = if blind {
+    // A queue without a length is not an empty one: no "0 jobs queued" made up.
+    let queued = if s.jobs_by_queue.is_empty() && !s.jobs_unknown.is_empty() {
+        "jobs queued unknown".to_owned()
+    } else {
         format!("{} queued", plural(s.jobs, "job"))
+    };
+    let counts = if blind {
+        queued
     } else {
         format!(
-            "{} alive, {} dead in {}, {} queued",
+            "{} alive, {} dead in {}, {queued}",
             plural(s.alive, "worker"),
             s.dead,
             plural(table.queues.len() as u64, "queue"),
-            plural(s.jobs, "job")
         )
     };
     let summary = if problems.is_empty() {
@@ -186,10 +272,11 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
                 0 => String::new(),
                 n => format!(", {n} as {}", q.wrong_users().join(", ")),
             };
-            let min = q
-                .min_workers
-                .map(|m| format!(" (expected {m})"))
-                .unwrap_or_default();
+            let min = match q.min_workers {
+                Some(m) if q.usual => format!(" (usually {m})"),
+                Some(m) => format!(" (expected {m})"),
+                None => String::new(),
+            };
             format!(
                 "{}: {} alive{min}, {} dead{wrong}{jobs}{down}",
                 q.name,
@@ -218,8 +305,10 @@ pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
         Metric::count("dead", as_value(s.dead)).with_thresholds(t),
         Metric::count("wrong_user", as_value(s.wrong_user)),
         Metric::count("queues_down", as_value(s.queues_down.len() as u64)),
-        Metric::count("jobs", as_value(s.jobs)),
     ];
+    if !s.jobs_by_queue.is_empty() || s.jobs_unknown.is_empty() {
+        m.push(Metric::count("jobs", as_value(s.jobs)));
+    }
     m.extend(
         s.jobs_by_queue
             .iter()

@@ -13,7 +13,7 @@ use crate::invocation::{Defaults, Options, ThresholdDefaults};
 use crate::outcome::Thresholds;
 use crate::range::{Range, RawRange};
 use crate::secret::ApiKey;
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use hyper::header::{HeaderName, HeaderValue};
 use std::ffi::OsString;
 use std::path::Path;
@@ -316,11 +316,7 @@ pub fn plan(settings: AllSettings, c: &CommonArgs, env: &Env) -> Result<Invocati
     }
     let chosen = settings.only.is_empty();
     let wanted: Vec<CheckName> = if chosen {
-        CheckName::value_variants()
-            .iter()
-            .copied()
-            .filter(|c| crate::checks::in_all(*c))
-            .collect()
+        crate::checks::in_all_by_default()
     } else {
         settings.only.clone()
     };

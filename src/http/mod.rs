@@ -27,6 +27,7 @@ pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
 mod connect;
 mod identity;
 mod proxy;
+mod shared;
 mod tls;
 mod url;
 pub mod x509;
@@ -34,6 +35,7 @@ pub mod x509;
 pub use connect::{Family, Network, ATTEMPT_DELAY};
 pub use identity::ClientIdentity;
 pub use proxy::{choose as choose_proxy, Proxy, ProxyEnv};
+pub use shared::{Exchange, RequestKey};
 pub use tls::tls_config;
 pub use url::BaseUrl;
 
@@ -59,7 +61,7 @@ pub struct Timings {
 }
 
 /// A complete answer, body read in full (up to [`BODY_LIMIT`]).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
@@ -78,7 +80,7 @@ impl Response {
 }
 
 /// What kind of request: a REST call carrying the key, or a browser-like page fetch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// `Accept: application/json` and `Authorization: KEY`.
     Rest,
@@ -98,6 +100,7 @@ pub struct Client {
     timeout_text: String,
     log: std::sync::Mutex<Vec<String>>,
     key_expiration: std::sync::Mutex<Option<String>>,
+    shared: Option<shared::Shared>,
 }
 
 impl Client {
@@ -121,6 +124,7 @@ impl Client {
             timeout_text: humantime::format_duration(timeout).to_string(),
             log: std::sync::Mutex::new(Vec::new()),
             key_expiration: std::sync::Mutex::new(None),
+            shared: None,
         }
     }
 
@@ -143,6 +147,13 @@ impl Client {
     /// This client, adding `headers` (`--header`) to every request sent to MISP.
     pub fn with_headers(mut self, headers: Vec<(header::HeaderName, HeaderValue)>) -> Self {
         self.headers = headers;
+        self
+    }
+
+    /// This client, sharing its reads with the other clients of `exchange` (the checks of
+    /// one `all` run).
+    pub fn with_exchange(mut self, exchange: Arc<Exchange>) -> Self {
+        self.shared = Some(shared::Shared::new(exchange));
         self
     }
 
@@ -189,8 +200,16 @@ impl Client {
         Ok(())
     }
 
-    /// Sends one request on a fresh connection and reads the whole answer.
+    /// Sends one request on a fresh connection and reads the whole answer; with an
+    /// [`Exchange`], the answer another check of the run got to the same request.
     pub async fn send(&self, method: Method, path: &str, kind: Kind) -> Result<Response, Error> {
+        match &self.shared {
+            Some(shared) => shared.send(self, method, path, kind).await,
+            None => self.send_now(method, path, kind).await,
+        }
+    }
+
+    async fn send_now(&self, method: Method, path: &str, kind: Kind) -> Result<Response, Error> {
         self.send_body(method, path, kind, None).await
     }
 

@@ -5,6 +5,7 @@
 
 pub mod authkey;
 pub mod events;
+pub mod jobs;
 pub mod stats;
 pub mod version;
 pub mod workers;
@@ -146,10 +147,18 @@ pub fn check_status(resp: &Response, method: &str, path: &str) -> Result<(), Err
             }
         }
     }
-    let mut detail = match (status, message) {
-        (403, Some(m)) if m.contains("permission") => {
-            format!(": {m} (the key's user must be a site admin, and the key not read-only)")
+    if let (403, Some(m)) = (status, &message) {
+        if m.contains("permission") {
+            return Err(Error::NotPermitted {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                detail: format!(
+                    ": {m} (the key's user must be a site admin, and the key not read-only)"
+                ),
+            });
         }
+    }
+    let mut detail = match (status, message) {
         (429, Some(m)) => format!(": {m} (MISP's rate limit for this key)"),
         (_, Some(m)) => format!(": {m}"),
         (_, None) if resp.body.iter().all(u8::is_ascii_whitespace) => {

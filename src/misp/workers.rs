@@ -41,6 +41,8 @@ pub struct Queue {
     /// Live workers the admin expects (`--min-workers`); in supervisor mode a dead process
     /// vanishes, so a shortfall against this is the only trace of a partial loss.
     pub min_workers: Option<u64>,
+    /// `min_workers` is the queue's usual count, remembered from earlier polls, not given.
+    pub usual: bool,
 }
 
 impl Queue {
@@ -207,6 +209,7 @@ fn parse_queue(name: &str, v: &Value) -> Result<Queue, ParseError> {
         workers,
         job_count,
         min_workers: None,
+        usual: false,
     })
 }
 
@@ -217,6 +220,7 @@ impl Queue {
             workers: Vec::new(),
             job_count: None,
             min_workers: None,
+            usual: false,
         }
     }
 }
@@ -261,6 +265,9 @@ pub struct Summary {
     pub jobs: u64,
     /// `(queue, jobCount)` for each queue that reports one.
     pub jobs_by_queue: Vec<(String, u64)>,
+    /// Core queues without a `jobCount`: their backlog is unknown, not zero (MISP 2.5 sends
+    /// none when it cannot reach Redis).
+    pub jobs_unknown: Vec<String>,
     /// Some entry had `alive: "N/A"`.
     pub liveness_unknown: bool,
 }
@@ -301,9 +308,15 @@ impl WorkerTable {
             if let Some(min) = q.min_workers.filter(|_| q.missing() > 0 && !q.is_down()) {
                 s.short.push((q.name.clone(), q.alive(), min));
             }
-            if let Some(j) = q.job_count {
-                s.jobs = s.jobs.saturating_add(j);
-                s.jobs_by_queue.push((q.name.clone(), j));
+            match q.job_count {
+                Some(j) => {
+                    s.jobs = s.jobs.saturating_add(j);
+                    s.jobs_by_queue.push((q.name.clone(), j));
+                }
+                None if CORE_QUEUES.contains(&q.name.as_str()) => {
+                    s.jobs_unknown.push(q.name.clone());
+                }
+                None => {}
             }
             s.liveness_unknown |= q.workers.iter().any(|w| w.liveness_unknown);
         }
@@ -313,6 +326,82 @@ impl WorkerTable {
     /// True when the answer came from supervisor (SimpleBackgroundJobs) mode.
     pub fn supervisor_mode(&self) -> bool {
         self.supervisord_status.is_some()
+    }
+}
+
+/// Each queue's usual number of workers, as earlier polls saw it. In supervisor mode MISP
+/// lists only running processes, so workers that ended FATAL (autorestart gave up, e.g. after
+/// a Redis outage) leave no trace but a count lower than before.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Usual {
+    /// The MISP this is about (its URL identity), never the key.
+    pub url: String,
+    pub queues: Vec<UsualQueue>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UsualQueue {
+    pub name: String,
+    /// The highest count seen and not yet forgotten.
+    pub workers: u64,
+    /// Unix time since which the queue has had fewer (but some) workers, if it has.
+    pub fewer_since: Option<u64>,
+}
+
+impl WorkerTable {
+    /// Applies the remembered usual counts (to queues without `--min-workers`) and returns
+    /// the memory to keep. A queue with fewer workers than usual gets the usual count as its
+    /// minimum, so the shortfall counts as dead. A lower count that has lasted `forget`
+    /// becomes the new usual (the admin changed the layout); a higher one does at once. A
+    /// queue with no worker at all is down (CRITICAL on its own) and never lowers the usual
+    /// count. A table that shows nothing reliable (supervisord down, MISP unable to list its
+    /// workers) changes nothing.
+    pub fn with_usual(
+        mut self,
+        prior: Option<&Usual>,
+        url: &str,
+        now: u64,
+        forget: u64,
+    ) -> (Self, Usual) {
+        let prior = prior.filter(|p| p.url == url);
+        let mut next = Usual {
+            url: url.to_owned(),
+            queues: prior.map(|p| p.queues.clone()).unwrap_or_default(),
+        };
+        if self.unlisted() || self.supervisord_status == Some(false) {
+            return (self, next);
+        }
+        for q in &mut self.queues {
+            let seen = q.alive().saturating_add(q.wrong_user());
+            let Some(usual) = next.queues.iter_mut().find(|u| u.name == q.name) else {
+                if seen > 0 {
+                    next.queues.push(UsualQueue {
+                        name: q.name.clone(),
+                        workers: seen,
+                        fewer_since: None,
+                    });
+                }
+                continue;
+            };
+            if seen >= usual.workers {
+                usual.workers = seen;
+                usual.fewer_since = None;
+                continue;
+            }
+            if seen > 0 {
+                let since = *usual.fewer_since.get_or_insert(now);
+                if now.saturating_sub(since) >= forget {
+                    usual.workers = seen;
+                    usual.fewer_since = None;
+                    continue;
+                }
+            }
+            if q.min_workers.is_none() {
+                q.min_workers = Some(usual.workers);
+                q.usual = true;
+            }
+        }
+        (self, next)
     }
 }
 
@@ -483,6 +572,73 @@ mod tests {
             .summary();
         assert_eq!(s.short, vec![("default".to_owned(), 2, 3)]);
         assert_eq!(s.dead, 2, "one missing in default, email empty");
+    }
+
+    fn layout(default: usize) -> Value {
+        let mut v = json!({"supervisord_status": true});
+        for q in CORE_QUEUES {
+            v[q] = json!({"ok": true, "workers": vec![w(true); 5], "jobCount": 0});
+        }
+        v["default"]["workers"] = json!(vec![w(true); default]);
+        if default == 0 {
+            v["default"] = json!({"ok": false, "jobCount": 0});
+        }
+        v
+    }
+
+    #[test]
+    fn fewer_workers_than_usual_count_as_dead_until_the_new_count_lasts() {
+        let (day, url) = (86_400, "http://misp");
+        let (t, mem) = parse(&layout(5)).unwrap().with_usual(None, url, 0, day);
+        assert_eq!(t.summary().dead, 0);
+        assert_eq!(
+            mem.queues
+                .iter()
+                .find(|q| q.name == "default")
+                .unwrap()
+                .workers,
+            5
+        );
+        // Two lost: counted as dead and named, the usual count kept.
+        let (t, mem) = parse(&layout(3))
+            .unwrap()
+            .with_usual(Some(&mem), url, 100, day);
+        let s = t.summary();
+        assert_eq!(
+            (s.dead, s.short.clone()),
+            (2, vec![("default".to_owned(), 3, 5)])
+        );
+        assert!(t.queues[1].usual);
+        // All gone: down, and the usual count is still 5 afterwards.
+        let (t, mem) = parse(&layout(0))
+            .unwrap()
+            .with_usual(Some(&mem), url, 200, day);
+        assert_eq!(t.summary().queues_down, vec!["default"]);
+        let (t, mem2) = parse(&layout(3))
+            .unwrap()
+            .with_usual(Some(&mem), url, 300, day);
+        assert_eq!(t.summary().dead, 2);
+        // Three a day after the drop: the admin's new layout.
+        let (t, mem3) = parse(&layout(3))
+            .unwrap()
+            .with_usual(Some(&mem2), url, 100 + day, day);
+        assert_eq!(t.summary().dead, 0);
+        let (t, _) = parse(&layout(3))
+            .unwrap()
+            .with_usual(Some(&mem3), url, 200 + day, day);
+        assert_eq!(t.summary().dead, 0);
+        // Another MISP's memory, or an explicit minimum, wins over it.
+        let (t, _) = parse(&layout(3))
+            .unwrap()
+            .with_usual(Some(&mem2), "http://other", 400, day);
+        assert_eq!(t.summary().dead, 0);
+        let mins = MinWorkers::parse("default=3").unwrap();
+        let (t, _) =
+            parse(&layout(3))
+                .unwrap()
+                .expecting(&mins)
+                .with_usual(Some(&mem2), url, 400, day);
+        assert_eq!(t.summary().dead, 0);
     }
 
     #[test]

@@ -8,7 +8,8 @@ mod okko;
 mod prometheus;
 mod snmp;
 
-use crate::outcome::Outcome;
+use crate::outcome::{Metric, Outcome};
+use std::borrow::Cow;
 
 /// `-o`: the output modes, each a renderer below.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -40,21 +41,60 @@ pub struct Rendered {
 
 /// Renders `outcome` in `mode`. `layout` is the check's fixed metric names for the
 /// line-oriented modes (snmp, cacti), so that a failed run still prints the same fields;
-/// `usage` (bad command lines only) follows the status line.
+/// `usage` (bad command lines only) follows the status line; `verbose` (`-v`) shows each
+/// subcheck's long output under its line.
 pub fn render(
     mode: OutputMode,
     outcome: &Outcome,
     layout: &[&str],
     usage: Option<&str>,
+    verbose: u8,
 ) -> Rendered {
     match mode {
-        OutputMode::Nagios => nagios::render(outcome, usage),
+        OutputMode::Nagios => nagios::render(&flat(outcome, verbose), usage),
         OutputMode::Okko => okko::render(outcome),
-        OutputMode::Json => json::render(outcome),
-        OutputMode::Snmp => snmp::render(outcome, layout),
-        OutputMode::Cacti => cacti::render(outcome, layout),
+        OutputMode::Json => json::render(&flat(outcome, verbose)),
+        OutputMode::Snmp => snmp::render(&flat(outcome, verbose), layout),
+        OutputMode::Cacti => cacti::render(&flat(outcome, verbose), layout),
         OutputMode::Prometheus => prometheus::render(outcome),
         OutputMode::Checkmk => checkmk::render(outcome),
+    }
+}
+
+/// An outcome with subchecks as the modes with one status print it, after the way
+/// monitoring-plugins' `lib/output.c` renders its subchecks: after the outcome's own long
+/// output, one `\_[STATE] check - summary` line per subcheck (its long output below it with
+/// `-v`, and its own subchecks, indented), and after the outcome's own perfdata that of
+/// every subcheck, each label prefixed with the subcheck's name (`workers_dead`), so that
+/// labels stay unique.
+fn flat(o: &Outcome, verbose: u8) -> Cow<'_, Outcome> {
+    if o.checks.is_empty() {
+        return Cow::Borrowed(o);
+    }
+    let mut out = o.clone();
+    add_subchecks(o, verbose > 0, "", "", &mut out);
+    Cow::Owned(out)
+}
+
+fn add_subchecks(o: &Outcome, long: bool, indent: &str, prefix: &str, out: &mut Outcome) {
+    let deeper = format!("{indent}    ");
+    for c in &o.checks {
+        out.details.push(format!(
+            "{indent}\\_[{}] {} - {}",
+            c.state.label(),
+            c.name(),
+            c.summary
+        ));
+        if long {
+            out.details
+                .extend(c.details.iter().map(|d| format!("{deeper}{d}")));
+        }
+        let prefix = format!("{prefix}{}_", c.name());
+        out.metrics.extend(c.metrics.iter().map(|m| Metric {
+            name: format!("{prefix}{}", m.name),
+            ..m.clone()
+        }));
+        add_subchecks(c, long, &deeper, &prefix, out);
     }
 }
 
@@ -91,6 +131,67 @@ pub fn number(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::check_name::CheckName;
+    use crate::outcome::State;
+
+    fn sub(check: CheckName, state: State, value: f64) -> Outcome {
+        let mut o = Outcome::new(check, state, format!("{check} says {}", state.label()));
+        o.metrics = vec![Metric::count("n", value)];
+        o.details = vec![format!("{check} detail")];
+        o
+    }
+
+    #[test]
+    fn subchecks_are_lines_under_the_status_and_prefixed_perfdata() {
+        let mut all = Outcome::new(CheckName::All, State::Critical, "2 of 3 checks not OK");
+        all.checks = vec![
+            sub(CheckName::Login, State::Ok, 1.0),
+            sub(CheckName::Version, State::Warning, 2.0),
+            sub(CheckName::Workers, State::Critical, 3.0),
+        ];
+        let r = render(OutputMode::Nagios, &all, &[], None, 0);
+        assert_eq!(
+            r.stdout,
+            "MISP ALL CRITICAL - 2 of 3 checks not OK | login_n=1;;;0 version_n=2;;;0 workers_n=3;;;0\n\
+             \\_[OK] login - login says OK\n\
+             \\_[WARNING] version - version says WARNING\n\
+             \\_[CRITICAL] workers - workers says CRITICAL\n"
+        );
+        assert_eq!(r.code, 2);
+        let verbose = render(OutputMode::Nagios, &all, &[], None, 1).stdout;
+        assert!(
+            verbose.contains("\\_[OK] login - login says OK\n    login detail\n\\_[WARNING]"),
+            "{verbose}"
+        );
+        // The flat list and lines for scripts; each subcheck as it is, unprefixed.
+        let json: serde_json::Value =
+            serde_json::from_str(&render(OutputMode::Json, &all, &[], None, 0).stdout).unwrap();
+        assert_eq!(json["metrics"][2]["name"], "workers_n");
+        assert_eq!(
+            json["details"][1],
+            "\\_[WARNING] version - version says WARNING"
+        );
+        assert_eq!(json["checks"][2]["metrics"][0]["name"], "n");
+        assert_eq!(json["checks"][2]["details"][0], "workers detail");
+        let cacti = render(OutputMode::Cacti, &all, &[], None, 0).stdout;
+        assert_eq!(cacti, "login_n:1 version_n:2 workers_n:3\n");
+    }
+
+    #[test]
+    fn deeper_subchecks_indent_and_prefix_further() {
+        let mut workers = sub(CheckName::Workers, State::Critical, 3.0);
+        workers.checks = vec![sub(CheckName::Jobs, State::Critical, 4.0)];
+        let mut all = Outcome::new(CheckName::All, State::Critical, "x");
+        all.checks = vec![workers];
+        let r = render(OutputMode::Nagios, &all, &[], None, 1);
+        assert_eq!(
+            r.stdout,
+            "MISP ALL CRITICAL - x | workers_n=3;;;0 workers_jobs_n=4;;;0\n\
+             \\_[CRITICAL] workers - workers says CRITICAL\n    workers detail\n\
+             \x20   \\_[CRITICAL] jobs - jobs says CRITICAL\n        jobs detail\n"
+        );
+    }
 
     #[test]
     fn numbers_print_plainly() {
