@@ -28,8 +28,12 @@ struct Partner {
     started: bool,
 }
 
+/// `setup.sh` or `stop.sh` beside the one `REAL_MISP_SETUP` names, or in ../shared/real-misp.
 fn setup_script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../shared/real-misp/{name}"))
+    let dir = std::env::var_os("REAL_MISP_SETUP")
+        .and_then(|s| PathBuf::from(s).parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-misp"));
+    dir.join(name)
 }
 
 impl Partner {
