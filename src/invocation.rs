@@ -35,6 +35,8 @@ pub struct Options {
     /// How to connect: `-I`, `-4`/`-6`, the proxy.
     pub network: Network,
     pub verbose: u8,
+    /// `--state-dir` or env `MISP_STATE_DIR`; `None`: [`crate::memory::default_dir`].
+    pub state_dir: Option<PathBuf>,
 }
 
 /// What a check asks of the common options; each check states its own.

@@ -17,7 +17,10 @@ pub mod memory;
 pub mod misp;
 pub mod outcome;
 pub mod output;
+pub mod queues;
 pub mod range;
 pub mod secret;
+pub mod statistics;
+pub mod words;
 
 pub use check_name::CheckName;

@@ -62,6 +62,23 @@ fn workers_restart_flag_is_heal_and_okko_records_the_outage() {
     assert_eq!((r.stdout.as_str(), r.code), ("KO\n", 1), "{r:#?}");
     assert!(r.stderr.starts_with("MISP HEAL WARNING - healed"), "{r:#?}");
     assert_eq!(m.sim.count(RESTART), 1);
+    // heal's options are heal's alone: plain `workers` refuses them, naming the option.
+    m.http("workers", &["--cooldown", "5m"])
+        .expect(3, "MISP WORKERS UNKNOWN")
+        .says("--cooldown");
+    // Through the flag they still work: within the 5m cooldown, no second POST.
+    m.sim.kill_queue("prio");
+    let again = [
+        "--restart-dead-workers",
+        "--cooldown",
+        "5m",
+        "--state-file",
+        &state,
+    ];
+    m.http("workers", &again)
+        .expect(2, "MISP HEAL CRITICAL - no live worker in prio")
+        .says("within the 5m cooldown");
+    assert_eq!(m.sim.count(RESTART), 1);
 }
 
 #[test]
@@ -262,4 +279,31 @@ fn unusable_state_file_names_the_os_error() {
         .expect(2, "MISP HEAL CRITICAL")
         .says(&format!("restart not attempted: cannot open the heal lock {state}.lock: Not a directory (os error 20)"));
     assert_eq!(m.sim.count(RESTART), 0);
+}
+
+/// In supervisor mode a stopped worker vanishes from MISP's list, leaving only a lower
+/// count: heal holds each queue to the usual count `workers` remembered, as `workers` does,
+/// restarts once, and sees every worker back.
+#[test]
+fn workers_below_the_usual_count_are_restarted() {
+    let m = Misp::start();
+    m.http("workers", &[]).expect(0, "MISP WORKERS OK");
+    assert!(m.sim.kill_worker("default"));
+    assert!(m.sim.kill_worker("default"));
+    m.http("workers", &[])
+        .expect(1, "MISP WORKERS WARNING")
+        .says("default: 3 of usually 5 workers");
+    let r = m.heal(&[]);
+    r.expect(
+        1,
+        "MISP HEAL WARNING - healed: restarted dead workers (2 dead); now 21 workers alive",
+    );
+    assert_eq!(r.perf("restarted"), Some(1.0));
+    assert_eq!(m.sim.count(RESTART), 1);
+    assert_eq!(m.sim.alive_workers(), 21);
+    // Without the memory a lower count is all MISP shows: nothing to restart.
+    assert!(m.sim.kill_worker("default"));
+    m.heal(&["--remember-workers", "0"])
+        .expect(0, "MISP HEAL OK - 20 workers alive");
+    assert_eq!(m.sim.count(RESTART), 1);
 }

@@ -4,9 +4,10 @@
 //! error; a time ahead of the clock (beyond the skew allowed between hosts) is never
 //! taken as "just now", for ever.
 
-use check_misp::checks::words::CLOCK_SKEW;
-use check_misp::checks::{heal, stats};
+use check_misp::checks::heal;
 use check_misp::secret::{ApiKey, KeyFileError, KEY_FILE_LIMIT};
+use check_misp::statistics as stats;
+use check_misp::words::CLOCK_SKEW;
 use proptest::prelude::*;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -319,9 +319,12 @@ impl TableModel {
             if alive == 0 && wrong == 0 {
                 s.queues_down.push(name.clone());
             }
+            // A queue MISP always has, without a length, has an unknown backlog, not none.
             if let Some((n, _)) = q.and_then(|q| q.job_count) {
                 s.jobs += n;
                 s.jobs_by_queue.push((name.clone(), n));
+            } else if workers::CORE_QUEUES.contains(&name.as_str()) {
+                s.jobs_unknown.push(name.clone());
             }
             s.liveness_unknown |= entries
                 .iter()

@@ -161,3 +161,35 @@ fn absurd_job_counts_are_refused_not_wrapped() {
         r.expect(2, "MISP JOBS CRITICAL - 18014398509481984 jobs queued");
     }
 }
+
+/// What `workers` remembers lives in the state directory of the run: `MISP_STATE_DIR` (the
+/// harness sets it), or `--state-dir`, which wins. Another directory has no memory, so the
+/// same loss is not seen there.
+#[test]
+fn usual_counts_live_in_the_state_directory() {
+    let m = Misp::start();
+    let other = m.path("other-state");
+    m.http("workers", &[]).expect(0, "MISP WORKERS OK");
+    assert!(m.sim.kill_worker("default"));
+    m.http("workers", &[])
+        .expect(1, "MISP WORKERS WARNING")
+        .says("default: 4 of usually 5 workers");
+    m.http("workers", &["--state-dir", &other])
+        .expect(0, "MISP WORKERS OK - 20 workers alive");
+    let files = |dir: &str| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for dir in [m.state_dir(), other] {
+        let names = files(&dir);
+        assert!(
+            names.len() == 1 && names[0].starts_with("workers-"),
+            "{dir}: {names:?}"
+        );
+    }
+}

@@ -71,7 +71,7 @@ _check_misp() {
 
     case "${cmd}" in
         check_misp)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version login events latency workers heal jobs stats users diagnostics version heartbeat cert key freshness sync all"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version login events latency workers heal jobs stats users diagnostics version heartbeat cert key freshness sync all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,6 +185,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -193,7 +197,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__all)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --only --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --only --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -315,6 +319,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -323,7 +331,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__cert)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,6 +445,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -445,7 +457,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__diagnostics)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --ignore --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --ignore --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -563,6 +575,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -571,7 +587,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__events)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --limit --min-events --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --limit --min-events --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -693,6 +709,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -701,7 +721,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__freshness)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --published --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --published --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -815,6 +835,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -823,7 +847,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__heal)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --cooldown --state-file --settle --ignore-queue --min-workers --remember-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -849,6 +873,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --remember-workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -957,6 +985,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -965,7 +997,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__heartbeat)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1079,6 +1111,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1087,7 +1123,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__jobs)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --ignore-queue --stalled-warning --stalled-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --ignore-queue --stalled-warning --stalled-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1213,6 +1249,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1221,7 +1261,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__key)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1335,6 +1375,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1343,7 +1387,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__latency)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --path --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --path --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1461,6 +1505,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1469,7 +1517,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__login)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --expect-status --expect-text --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --expect-status --expect-text --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1591,6 +1639,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1599,7 +1651,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__stats)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1721,6 +1773,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1729,7 +1785,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__sync)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --server --ignore-server --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --server --ignore-server --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1851,6 +1907,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1859,7 +1919,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__users)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --cache-file --max-age --update-cache --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1981,6 +2041,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1989,7 +2053,7 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__version)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --min-version --min-version-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --min-version --min-version-critical --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2111,6 +2175,10 @@ _check_misp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2119,33 +2187,21 @@ _check_misp() {
             return 0
             ;;
         check_misp__subcmd__workers)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --restart-dead-workers --remember-workers --cooldown --state-file --settle --ignore-queue --min-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --verbose --help --version"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --ignore-queue --min-workers --remember-workers --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --remember-workers)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cooldown)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --state-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --settle)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --ignore-queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --min-workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remember-workers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2254,6 +2310,10 @@ _check_misp() {
                     return 0
                     ;;
                 --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_check_misp_global_optspecs
-    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= output-file= ca-cert= insecure J/client-cert= K/client-key= header= I/address= 4/ipv4 6/ipv6 proxy= noproxy= v/verbose h/help V/version
+    string join \n u/url= H/hostname= k/key-file= key= t/timeout= timeout-result= w/warning= c/critical= o/output= output-file= ca-cert= insecure J/client-cert= K/client-key= header= I/address= 4/ipv4 6/ipv6 proxy= noproxy= state-dir= v/verbose h/help V/version
 end
 
 function __fish_check_misp_needs_command
@@ -50,6 +50,7 @@ complete -c check_misp -n "__fish_check_misp_needs_command" -l header -d 'Extra 
 complete -c check_misp -n "__fish_check_misp_needs_command" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_needs_command" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_needs_command" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_needs_command" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_needs_command" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_needs_command" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -60,7 +61,7 @@ complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "login" -d 'Th
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "events" -d 'The REST events index answers with events'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "latency" -d 'REST response time, phase by phase (-c defaults to 5s)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "workers" -d 'Background workers per queue (-w/-c on dead workers; -w defaults to 0)'
-complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "heal" -d 'Workers, restarting dead ones when needed (= workers --restart-dead-workers)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "heal" -d 'Workers, restarting dead ones when needed (also: workers --restart-dead-workers)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "jobs" -d 'Jobs waiting in the worker queues, summed (-w/-c on the total), and whether they are taken'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "stats" -d 'Events and attributes modified this month'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "users" -d 'Users and organisations'
@@ -100,6 +101,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l header -
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -134,6 +136,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l header 
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand events" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -167,18 +170,16 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l header
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand latency" -s V -l version -d 'Print version'
-complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l remember-workers -d 'Forget a queue\'s usual worker count once fewer have run this long (0: remember nothing)' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l cooldown -d 'Never restart twice within this time' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l state-file -d 'Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]' -r -F
-complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l settle -d 'Wait this long after a restart before re-checking' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l ignore-queue -d 'Leave this queue out of the judgement (repeatable or comma-separated)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l min-workers -d 'Live workers expected: N for every queue, QUEUE=N for one (e.g. 5,update=1); fewer count as dead' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l remember-workers -d 'Forget a queue\'s usual worker count once fewer have run this long (0: remember nothing)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
@@ -205,7 +206,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l header
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l restart-dead-workers -d 'Restart dead workers when (and only when) some are dead; same as the heal check'
+complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -213,10 +214,11 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s v -l v
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand workers" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l cooldown -d 'Never restart twice within this time' -r
-complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l state-file -d 'Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l state-file -d 'Where the last restart is remembered [default: heal-<url hash>.json in --state-dir]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l settle -d 'Wait this long after a restart before re-checking' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l ignore-queue -d 'Leave this queue out of the judgement (repeatable or comma-separated)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l min-workers -d 'Live workers expected: N for every queue, QUEUE=N for one (e.g. 5,update=1); fewer count as dead' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l remember-workers -d 'Forget a queue\'s usual worker count once fewer have run this long (0: remember nothing)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
@@ -243,6 +245,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l header -d
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heal" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -278,6 +281,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l header -d
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand jobs" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -312,6 +316,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l header -
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l update-cache -d 'Fetch the statistics and rewrite the cache file (for cron)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand stats" -s 4 -l ipv4 -d 'Connect over IPv4 only'
@@ -347,6 +352,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l header -
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l update-cache -d 'Fetch the statistics and rewrite the cache file (for cron)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand users" -s 4 -l ipv4 -d 'Connect over IPv4 only'
@@ -389,6 +395,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l he
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand diagnostics" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -423,6 +430,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l header
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand version" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -455,6 +463,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l head
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand heartbeat" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -487,6 +496,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l header -d
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand cert" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -519,6 +529,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l header -d 
 complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand key" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand key" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -551,6 +562,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l head
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l published -d 'Count only published events'
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand freshness" -s 4 -l ipv4 -d 'Connect over IPv4 only'
@@ -586,6 +598,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l header -d
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s 6 -l ipv6 -d 'Connect over IPv6 only'
@@ -634,6 +647,7 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l header -d 
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l insecure -d 'Do not verify the server\'s certificate'
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s 6 -l ipv6 -d 'Connect over IPv6 only'

@@ -3,7 +3,7 @@
 //! than allowed.
 #![no_main]
 
-use check_misp::checks::stats;
+use check_misp::statistics as stats;
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, SystemTime};
 

@@ -92,7 +92,7 @@ pub fn combine(outcomes: Vec<Outcome>) -> Outcome {
     let mut bad: Vec<&Outcome> = outcomes.iter().filter(|o| o.state != State::Ok).collect();
     bad.sort_by_key(|o| std::cmp::Reverse(o.state.severity()));
     let summary = if bad.is_empty() {
-        format!("all {} OK", super::words::plural(outcomes.len() as u64, "check"))
+        format!("all {} OK", crate::words::plural(outcomes.len() as u64, "check"))
     } else {
         let names: Vec<String> = bad
             .iter()

@@ -6,7 +6,7 @@
 //! the modules, ...), so the check's default timeout is 30s.
 
 use std::fmt::Write as _;
-use super::words::{plural, secs};
+use crate::words::{plural, secs};
 use super::{Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;
@@ -131,7 +131,7 @@ async fn why_report_failed(client: &Client, e: Error, ignore: &[Finding]) -> Err
     if !server_error || ignore.contains(&Finding::Redis) {
         return e;
     }
-    match super::workers::fetch(client).await {
+    match crate::queues::fetch(client).await {
         Ok(table) if table.unlisted() => Error::RedisUnreachable(e.to_string()),
         Err(Error::WorkersUnlisted(_)) => Error::RedisUnreachable(e.to_string()),
         _ => e,

@@ -1,21 +1,17 @@
 //! `events`: the REST events index answers with real events.
 
-use super::words::{plural, secs};
+use crate::words::{plural, secs};
 use super::{Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;
 use crate::error::Error;
 use crate::http::{Kind, Response};
-use crate::misp::{self, events::EventIndex};
+use crate::misp::{self, events::{index_path, EventIndex, DEFAULT_LIMIT}};
 use crate::outcome::{as_value, Metric, Outcome, State, Thresholds};
 use crate::range::RangeUnit;
 use clap::Args;
 use hyper::Method;
 use std::time::Duration;
-
-/// The index page size: one page of the web UI's event list; `latency` times the same
-/// request by default.
-pub const DEFAULT_LIMIT: u32 = 60;
 
 /// The REST events index answers with events
 #[derive(Debug, Args)]
@@ -48,11 +44,6 @@ impl Check for Settings {
             cx.timeout(),
         ))
     }
-}
-
-/// The minimal index page (`latency` times it too by default).
-pub fn index_path(limit: u32) -> String {
-    format!("/events/index/limit:{limit}/page:1/searchminimal:1")
 }
 
 /// The index answer, checked for shape.

@@ -9,7 +9,7 @@
 //! (`searchpublished:1`). The minimal index leaves out events without attributes, which
 //! carry no data to be fresh.
 
-use super::words::{human, utc};
+use crate::words::{human, utc};
 use super::{Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;
@@ -103,7 +103,7 @@ pub fn newest(v: &Value) -> Result<Option<Newest>, String> {
 
 /// The age of the newest change against `-w`/`-c`, in whole seconds. No event is UNKNOWN:
 /// there is nothing to be fresh or stale. A change dated ahead of this host's clock by
-/// more than [`super::words::CLOCK_SKEW`] is UNKNOWN too, since its age cannot be known; within
+/// more than [`crate::words::CLOCK_SKEW`] is UNKNOWN too, since its age cannot be known; within
 /// that skew the age is zero.
 pub fn judge(
     newest: Option<&Newest>,
@@ -124,7 +124,7 @@ pub fn judge(
         );
     };
     let event = format!("event {} ({})", newest.id, newest.uuid);
-    if let Some(ahead) = super::words::in_future(newest.changed, now) {
+    if let Some(ahead) = crate::words::in_future(newest.changed, now) {
         let mut out = Outcome::new(
             CheckName::Freshness,
             State::Unknown,

@@ -1,18 +1,20 @@
-//! `heal` (= `workers --restart-dead-workers`): restart dead workers, only when some are
+//! `heal` (also `workers --restart-dead-workers`): restart dead workers, only when some are
 //! dead, never twice within the cooldown, and say whether it worked.
 //!
 //! The POST happens only after the worker table shows something dead, and a state file
 //! under a lock makes concurrent pollers (several OpenNMS or Icinga instances watching one
 //! MISP) restart once.
 
-use super::{workers, Check, Context};
+use super::{Check, Context};
 use crate::check_name::CheckName;
-use crate::invocation::{parse_duration, Defaults};
 use crate::error::{Error, Phase};
 use crate::http::{Client, Kind};
-use crate::misp::workers::{MinWorkers, Queue, QueueRules, WorkerTable, SCHEDULER};
+use crate::invocation::{parse_duration, Defaults};
+use crate::memory;
 use crate::misp;
+use crate::misp::workers::{Queue, WorkerTable, SCHEDULER};
 use crate::outcome::{Metric, Outcome, State, Thresholds};
+use crate::queues::{self, QueueArgs};
 use clap::Args;
 use hyper::Method;
 use std::fs;
@@ -21,58 +23,85 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const RESTART: &str = "/servers/restartDeadWorkers";
 
-/// Workers, restarting dead ones when needed (= workers --restart-dead-workers)
+/// Workers, restarting dead ones when needed (also: workers --restart-dead-workers)
 #[derive(Debug, Args)]
-// No argument group: `workers` flattens these options into its own `Settings`, and two
-// groups of one name would clash.
-#[group(skip)]
 pub struct Settings {
     /// Never restart twice within this time
     #[arg(long, default_value = "15m", value_parser = parse_duration, value_name = "DURATION")]
     pub cooldown: Duration,
-    /// Where the last restart is remembered [default: /var/tmp/check_misp-UID/heal-<url hash>.json]
+    /// Where the last restart is remembered [default: heal-<url hash>.json in --state-dir]
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
     /// Wait this long after a restart before re-checking
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub settle: Duration,
-    /// Leave this queue out of the judgement (repeatable or comma-separated)
-    #[arg(long, value_name = "QUEUE", value_delimiter = ',')]
-    pub ignore_queue: Vec<String>,
-    /// Live workers expected: N for every queue, QUEUE=N for one (e.g. 5,update=1); fewer count as dead
-    #[arg(long, value_name = "N|QUEUE=N,...", value_parser = MinWorkers::parse)]
-    pub min_workers: Option<MinWorkers>,
-}
-
-impl Settings {
-    /// The queues left out and the workers expected, which `workers` judges by too.
-    pub fn rules(&self) -> QueueRules {
-        QueueRules {
-            ignore: self.ignore_queue.clone(),
-            min_workers: self.min_workers.clone().unwrap_or_default(),
-        }
-    }
+    #[command(flatten)]
+    pub queues: QueueArgs,
 }
 
 impl Check for Settings {
-    const LAYOUT: &'static [&'static str] = workers::LAYOUT;
+    const LAYOUT: &'static [&'static str] = queues::LAYOUT;
     /// A restart is opt-in, never a side effect of `all`.
     const IN_ALL: bool = false;
 
     fn defaults(&self) -> Defaults {
-        workers::defaults()
+        queues::defaults()
     }
 
     async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
-        heal(cx.client()?, cx.thresholds(), self).await
+        heal(cx.client()?, cx.thresholds(), self, cx.state_dir()).await
     }
 }
 
-/// Checks the workers and heals them if needed.
-pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Result<Outcome, Error> {
-    let rules = settings.rules();
-    let before = match workers::fetch_settled(client).await {
-        Ok(table) => rules.apply(table),
+/// What the first look at the workers calls for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Nothing is wrong.
+    Healthy,
+    /// Something is wrong that no request to MISP would mend: why, for the status line.
+    Leave(&'static str),
+    /// Something is dead that these requests should bring back.
+    Restart(Plan),
+}
+
+/// The pure part of a heal: whether, and how, to restart, from the worker table as judged
+/// (queue rules and usual counts applied, so a queue below its usual count has workers
+/// supervisord can start).
+pub fn decide(before: &WorkerTable) -> Decision {
+    if queues::healthy(before) {
+        return Decision::Healthy;
+    }
+    if before.supervisord_status == Some(false) {
+        return Decision::Leave(
+            "restart not attempted: MISP restarts workers through supervisord, which is down",
+        );
+    }
+    if before.unlisted() {
+        return Decision::Leave(
+            "restart not attempted: workers cannot start while MISP cannot list them",
+        );
+    }
+    if !queues::needs_restart(before) {
+        return Decision::Leave(
+            "restart not attempted: no worker is dead, and a restart cannot change the user workers run as",
+        );
+    }
+    match plan(before) {
+        Some(plan) => Decision::Restart(plan),
+        None => Decision::Leave(SCHEDULER_BY_HAND),
+    }
+}
+
+/// Checks the workers and heals them if needed: read, [`decide`], claim the restart
+/// under the cooldown, POST, settle, read again.
+pub async fn heal(
+    client: &Client,
+    t: &Thresholds,
+    settings: &Settings,
+    state_dir: Option<&Path>,
+) -> Result<Outcome, Error> {
+    let (before, memory_note) = match settings.queues.read(client, state_dir).await {
+        Ok(read) => read,
         Err(e @ Error::WorkersUnlisted(_)) => {
             // MISP's restart starts from the same worker list that just failed.
             let why = format!("{e}; restart not attempted: MISP cannot restart workers it cannot list");
@@ -82,99 +111,24 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
         }
         Err(e) => return Err(e),
     };
-    if workers::healthy(&before) {
-        let mut out = workers::judge(CheckName::Heal, &before, t);
-        out.metrics.push(Metric::count("restarted", 0.0));
-        return Ok(out);
-    }
-    if before.supervisord_status == Some(false) {
-        return Ok(not_restarted(
-            &before,
-            t,
-            "restart not attempted: MISP restarts workers through supervisord, which is down",
-        ));
-    }
-    if before.unlisted() {
-        return Ok(not_restarted(
-            &before,
-            t,
-            "restart not attempted: workers cannot start while MISP cannot list them",
-        ));
-    }
-    if !workers::needs_restart(&before) {
-        return Ok(not_restarted(
-            &before,
-            t,
-            "restart not attempted: no worker is dead, and a restart cannot change the user workers run as",
-        ));
-    }
-    let Some(plan) = plan(&before) else {
-        return Ok(not_restarted(&before, t, SCHEDULER_BY_HAND));
+    let mut notes: Vec<String> = memory_note.into_iter().collect();
+    let plan = match decide(&before) {
+        Decision::Healthy => {
+            let mut out = queues::judge(CheckName::Heal, &before, t);
+            out.metrics.push(Metric::count("restarted", 0.0));
+            out.details.extend(notes);
+            return Ok(out);
+        }
+        Decision::Leave(why) => return Ok(with_notes(not_restarted(&before, t, why), notes)),
+        Decision::Restart(plan) => plan,
     };
-    let identity = client.base().identity();
-    let path = match &settings.state_file {
-        Some(p) => p.clone(),
-        None => match default_state_path("heal", &identity) {
-            Ok(p) => p,
-            Err(e) => {
-                return Ok(not_restarted(
-                    &before,
-                    t,
-                    &format!("restart not attempted: {e}"),
-                ))
-            }
-        },
-    };
-    let mut notes = Vec::new();
-    match claim(client, &path, &identity, settings.cooldown).await {
-        Ok(Claim::Granted { note }) => notes.extend(note),
-        Ok(Claim::CoolingDown { ago }) => {
-            let why = format!(
-                "restart skipped: the last restart was {} ago, within the {} cooldown",
-                super::words::human(ago),
-                super::words::human(settings.cooldown)
-            );
-            return Ok(not_restarted(&before, t, &why));
-        }
-        // The outage is already known: another poller stuck with the lock must not turn it
-        // into a bare timeout that hides which queue is down.
-        Err(ClaimError::Deadline) => {
-            return Ok(not_restarted(
-                &before,
-                t,
-                "restart not attempted: another poller held the heal lock until the deadline",
-            ))
-        }
-        Err(ClaimError::File(e)) => {
-            return Ok(not_restarted(
-                &before,
-                t,
-                &format!("restart not attempted: {e}"),
-            ))
-        }
+    match claim_restart(client, settings, state_dir).await {
+        Ok(note) => notes.extend(note),
+        Err(why) => return Ok(with_notes(not_restarted(&before, t, &why), notes)),
     }
     let posted_at = SystemTime::now();
-    let mut posted = false;
-    for path in plan.requests() {
-        let answer = match request_restart(client, path).await {
-            Ok(answer) => answer,
-            Err(e) => {
-                let why = format!("the restart request failed: {e}");
-                return Ok(interrupted(&before, t, &why, posted));
-            }
-        };
-        posted = true;
-        if answer.get("success").and_then(misp::flag) == Some(false) {
-            let msg = answer
-                .get("message")
-                .and_then(|m| m.as_str())
-                .unwrap_or("no reason given");
-            return Ok(not_restarted(
-                &before,
-                t,
-                &format!("MISP refused the restart: {}", misp::one_line(msg, 200)),
-            ));
-        }
+    if let Err(out) = post(client, &plan, &before, t).await {
+        return Ok(with_notes(out, notes));
     }
     if plan.start_scheduler {
         notes.push(format!("CakeResque's scheduler started on its own (POST {START_SCHEDULER}): MISP's dead-worker restart would start a default worker in its place"));
@@ -193,7 +147,7 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
             ))
         ));
     }
-    let mut out = match recheck(client, settle, &rules).await {
+    let out = match recheck(client, settle, &settings.queues, state_dir).await {
         Ok(after) => judge_after(&before, &after, t),
         Err(e) => {
             // The restart happened: a failed re-check must not hide what was dead and when
@@ -203,13 +157,78 @@ pub async fn heal(client: &Client, t: &Thresholds, settings: &Settings) -> Resul
             interrupted(&before, t, &why, true)
         }
     };
-    out.details.extend(notes);
-    Ok(out)
+    Ok(with_notes(out, notes))
 }
 
-async fn recheck(client: &Client, settle: Duration, rules: &QueueRules) -> Result<WorkerTable, Error> {
+fn with_notes(mut out: Outcome, notes: Vec<String>) -> Outcome {
+    out.details.extend(notes);
+    out
+}
+
+/// Takes the restart for this poller if the cooldown allows: `Ok` with a note about the
+/// state file, if any, or `Err` with why no restart is attempted.
+async fn claim_restart(
+    client: &Client,
+    settings: &Settings,
+    state_dir: Option<&Path>,
+) -> Result<Option<String>, String> {
+    let identity = client.base().identity();
+    let path = match &settings.state_file {
+        Some(p) => p.clone(),
+        None => memory::path(state_dir, "heal", &identity)
+            .map_err(|e| format!("restart not attempted: {e}"))?,
+    };
+    match claim(client, &path, &identity, settings.cooldown).await {
+        Ok(Claim::Granted { note }) => Ok(note),
+        Ok(Claim::CoolingDown { ago }) => Err(format!(
+            "restart skipped: the last restart was {} ago, within the {} cooldown",
+            crate::words::human(ago),
+            crate::words::human(settings.cooldown)
+        )),
+        // The outage is already known: another poller stuck with the lock must not turn it
+        // into a bare timeout that hides which queue is down.
+        Err(ClaimError::Deadline) => Err(
+            "restart not attempted: another poller held the heal lock until the deadline".into(),
+        ),
+        Err(ClaimError::File(e)) => Err(format!("restart not attempted: {e}")),
+    }
+}
+
+/// Sends the plan's requests; `Err` is the outcome when one failed or MISP refused.
+async fn post(client: &Client, plan: &Plan, before: &WorkerTable, t: &Thresholds) -> Result<(), Outcome> {
+    let mut posted = false;
+    for path in plan.requests() {
+        let answer = match request_restart(client, path).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                let why = format!("the restart request failed: {e}");
+                return Err(interrupted(before, t, &why, posted));
+            }
+        };
+        posted = true;
+        if answer.get("success").and_then(misp::flag) == Some(false) {
+            let msg = answer
+                .get("message")
+                .and_then(|m| m.as_str())
+                .unwrap_or("no reason given");
+            return Err(not_restarted(
+                before,
+                t,
+                &format!("MISP refused the restart: {}", misp::one_line(msg, 200)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn recheck(
+    client: &Client,
+    settle: Duration,
+    queues: &QueueArgs,
+    state_dir: Option<&Path>,
+) -> Result<WorkerTable, Error> {
     client.sleep(settle, Phase::Settling).await?;
-    Ok(rules.apply(workers::fetch_settled(client).await?))
+    Ok(queues.read(client, state_dir).await?.0)
 }
 
 async fn request_restart(client: &Client, path: &str) -> Result<serde_json::Value, Error> {
@@ -281,7 +300,7 @@ fn was_dead(before: &WorkerTable) -> String {
 
 /// The heal could not finish: CRITICAL, since nothing shows the workers came back.
 fn interrupted(before: &WorkerTable, t: &Thresholds, why: &str, restarted: bool) -> Outcome {
-    let mut out = workers::judge(CheckName::Heal, before, t);
+    let mut out = queues::judge(CheckName::Heal, before, t);
     out.state = State::Critical;
     out.summary = format!("dead workers ({}): {why}", was_dead(before));
     out.metrics
@@ -293,8 +312,8 @@ fn interrupted(before: &WorkerTable, t: &Thresholds, why: &str, restarted: bool)
 /// which `okko` turns into KO), not healed is CRITICAL.
 pub fn judge_after(before: &WorkerTable, after: &WorkerTable, t: &Thresholds) -> Outcome {
     let was = was_dead(before);
-    let mut out = workers::judge(CheckName::Heal, after, t);
-    if !workers::needs_restart(after) {
+    let mut out = queues::judge(CheckName::Heal, after, t);
+    if !queues::needs_restart(after) {
         // Healed, but what a restart cannot mend (workers of another user) still counts.
         out.state = out.state.worst(State::Warning);
         out.summary = format!(
@@ -348,7 +367,7 @@ fn misregistered(before: &WorkerTable, after: &WorkerTable) -> Option<String> {
 }
 
 fn not_restarted(before: &WorkerTable, t: &Thresholds, why: &str) -> Outcome {
-    let mut out = workers::judge(CheckName::Heal, before, t);
+    let mut out = queues::judge(CheckName::Heal, before, t);
     out.summary = format!("{}; {why}", out.summary);
     out.metrics.push(Metric::count("restarted", 0.0));
     out
@@ -487,10 +506,10 @@ pub fn prior(
         )));
     };
     let recorded = UNIX_EPOCH.checked_add(Duration::from_secs(state.last_restart));
-    let Some(recorded) = recorded.filter(|t| super::words::in_future(*t, now).is_none()) else {
+    let Some(recorded) = recorded.filter(|t| crate::words::in_future(*t, now).is_none()) else {
         return Prior::Clear(Some(format!(
             "state file {shown} records a restart in the future ({}): ignored",
-            recorded.map_or_else(|| format!("Unix time {}", state.last_restart), super::words::utc)
+            recorded.map_or_else(|| format!("Unix time {}", state.last_restart), crate::words::utc)
         )));
     };
     // Ahead by no more than the skew allowed between hosts: just now.
@@ -500,46 +519,6 @@ pub fn prior(
     } else {
         Prior::Clear(None)
     }
-}
-
-/// `/var/tmp/check_misp-<uid>/<kind>-<hash of the URL>.json`, the directory private to the
-/// user (and refused if someone else owns it, so no other user can plant a link there).
-/// Every check that remembers something between polls keeps it there.
-pub fn default_state_path(kind: &str, identity: &str) -> Result<PathBuf, String> {
-    state_path_in(Path::new("/var/tmp"), kind, identity)
-}
-
-fn state_path_in(base: &Path, kind: &str, identity: &str) -> Result<PathBuf, String> {
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-    let uid = rustix::process::getuid().as_raw();
-    let dir = base.join(format!("check_misp-{uid}"));
-    let created = fs::DirBuilder::new()
-        .mode(0o700)
-        .recursive(true)
-        .create(&dir);
-    // mkdir's own error says why (read-only file system, permission denied); the lookup
-    // after it would only say that the directory is not there.
-    let meta = fs::symlink_metadata(&dir).map_err(|lookup| {
-        format!(
-            "cannot create state directory {}: {}; use --state-file",
-            dir.display(),
-            created.err().unwrap_or(lookup)
-        )
-    })?;
-    if !meta.is_dir() || meta.uid() != uid {
-        return Err(format!(
-            "state directory {} is not a directory owned by this user; use --state-file",
-            dir.display()
-        ));
-    }
-    Ok(dir.join(format!("{kind}-{:016x}.json", fnv1a(identity.as_bytes()))))
-}
-
-/// FNV-1a: a stable, dependency-free name for a URL (not a security hash).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]
@@ -576,6 +555,29 @@ mod tests {
         let not = judge_after(&table(false), &table(false), &t);
         assert_eq!(not.state, State::Critical);
         assert!(not.summary.starts_with("not healed:"), "{}", not.summary);
+    }
+
+    #[test]
+    fn the_decision_restarts_only_what_a_restart_can_mend() {
+        let restart = Decision::Restart(Plan {
+            restart_dead: true,
+            start_scheduler: false,
+        });
+        assert_eq!(decide(&table(true)), Decision::Healthy);
+        assert_eq!(decide(&table(false)), restart);
+        let mut blind = table(false);
+        blind.supervisord_status = Some(false);
+        assert!(matches!(decide(&blind), Decision::Leave(why) if why.contains("supervisord")));
+        // One of five default workers gone from the list, against the usual five.
+        let (url, day) = ("http://misp", 86_400);
+        let (_, usual) = table(true).with_usual(None, url, 0, day);
+        let mut layout = table(true);
+        let five = layout.queues[1].workers[0].clone();
+        layout.queues[1].workers = vec![five; 5];
+        let (_, usual) = layout.with_usual(Some(&usual), url, 1, day);
+        let (short, _) = table(true).with_usual(Some(&usual), url, 2, day);
+        assert_eq!(decide(&short), restart);
+        assert_eq!(decide(&table(true).with_usual(None, url, 2, day).0), Decision::Healthy);
     }
 
     fn cakeresque(scheduler: serde_json::Value, update_alive: bool) -> WorkerTable {
@@ -626,43 +628,5 @@ mod tests {
                 start_scheduler: false
             })
         );
-    }
-
-    /// The error is mkdir's, not the "No such file or directory" of the lookup after it.
-    /// As root nearly everything is writable; /sys refuses new directories to anyone.
-    #[test]
-    fn state_directory_errors_carry_the_os_cause() {
-        let uid = rustix::process::getuid().as_raw();
-        let base = Path::new("/sys");
-        let why = fs::create_dir(base.join(format!("check_misp-{uid}"))).unwrap_err();
-        assert_ne!(why.kind(), std::io::ErrorKind::NotFound, "{why}");
-        let e = state_path_in(base, "heal", "https://misp").unwrap_err();
-        assert_eq!(
-            e,
-            format!("cannot create state directory /sys/check_misp-{uid}: {why}; use --state-file")
-        );
-        // Under a regular file: "Not a directory", from mkdir too.
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("f");
-        fs::write(&file, b"").unwrap();
-        let e = state_path_in(&file, "heal", "https://misp").unwrap_err();
-        assert!(
-            e.ends_with(": Not a directory (os error 20); use --state-file"),
-            "{e}"
-        );
-        // A usable base: the private directory is made, mode 0700.
-        let p = state_path_in(dir.path(), "heal", "https://misp").unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(p.parent().unwrap())
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o700);
-    }
-
-    #[test]
-    fn state_path_is_stable_per_url() {
-        assert_eq!(fnv1a(b"https://a"), fnv1a(b"https://a"));
-        assert_ne!(fnv1a(b"https://a"), fnv1a(b"https://b"));
     }
 }

@@ -1,7 +1,7 @@
 //! `heartbeat`: MISP's unauthenticated liveness endpoint (`/users/heartbeat`, MISP 2.4.194
 //! and later), timed against `-w`/`-c`.
 
-use super::words::secs;
+use crate::words::secs;
 use super::{Check, Context, LOGIN_PAGE};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;

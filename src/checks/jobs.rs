@@ -1,8 +1,8 @@
 //! `jobs`: the backlog, summed over every queue.
 
 use std::fmt::Write as _;
-use super::words::{human, plural};
-use super::{workers, Check, Context};
+use crate::words::{human, plural};
+use super::{Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;
 use crate::error::Error;
@@ -41,9 +41,9 @@ impl Check for Settings {
 
     async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
         let client = cx.client()?;
-        let table = workers::fetch(client).await?.without(&self.ignore_queue);
+        let table = crate::queues::fetch(client).await?.without(&self.ignore_queue);
         let mut out = judge(&table, cx.thresholds());
-        self.judge_progress(client, &table, &mut out).await;
+        self.judge_progress(client, cx.state_dir(), &table, &mut out).await;
         Ok(out)
     }
 }
@@ -53,13 +53,17 @@ impl Settings {
     /// queue with jobs waiting and none taken for `--stalled-warning`/`--stalled-critical`
     /// is WARNING/CRITICAL. What cannot be learnt (MISP without a jobs list, an unusable
     /// state file) goes to the long output and never hides the backlog.
-    pub async fn judge_progress(&self, client: &Client, table: &WorkerTable, out: &mut Outcome) {
+    pub async fn judge_progress(
+        &self,
+        client: &Client,
+        state_dir: Option<&std::path::Path>,
+        table: &WorkerTable, out: &mut Outcome) {
         let counts = table.summary().jobs_by_queue;
         if counts.is_empty() {
             return;
         }
         let url = client.base().identity();
-        let path = match memory::path("jobs", &url) {
+        let path = match memory::path(state_dir, "jobs", &url) {
             Ok(p) => p,
             Err(e) => {
                 out.details.push(format!("job progress not judged: {e}"));

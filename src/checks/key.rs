@@ -253,7 +253,7 @@ mod tests {
     fn days_left_against_minimums() {
         let at = |d: i64| NOW + d * DAY + 3600;
         for (days, state) in [(40, State::Ok), (10, State::Warning), (2, State::Critical)] {
-            let header = crate::checks::words::utc(UNIX_EPOCH + std::time::Duration::from_secs(at(days).unsigned_abs()));
+            let header = crate::words::utc(UNIX_EPOCH + std::time::Duration::from_secs(at(days).unsigned_abs()));
             let o = judge(Some(&header), Ok(vec![]), NOW, &defaults()).unwrap();
             assert_eq!((o.state, o.metric("days")), (state, Some(days_value(days))), "{o:?}");
             assert!(o.summary.starts_with(&format!("API key expires in {days} days (")));

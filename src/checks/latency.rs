@@ -1,7 +1,8 @@
 //! `latency`: REST response time, every phase measured on the one connection used.
 
-use super::words::secs;
-use super::{events, Check, Context};
+use crate::words::secs;
+use super::{Check, Context};
+use crate::misp::events::{index_path, DEFAULT_LIMIT};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;
 use crate::error::Error;
@@ -27,7 +28,7 @@ impl Settings {
     pub fn path(&self) -> String {
         self.path
             .clone()
-            .unwrap_or_else(|| events::index_path(events::DEFAULT_LIMIT))
+            .unwrap_or_else(|| index_path(DEFAULT_LIMIT))
     }
 }
 
@@ -94,6 +95,6 @@ mod tests {
     fn times_the_events_request_by_default() {
         let s = Settings { path: None };
         assert_eq!(s.path(), "/events/index/limit:60/page:1/searchminimal:1");
-        assert_eq!(s.path(), events::index_path(events::DEFAULT_LIMIT));
+        assert_eq!(s.path(), index_path(DEFAULT_LIMIT));
     }
 }

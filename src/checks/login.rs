@@ -1,6 +1,6 @@
 //! `login`: the login page as a browser fetches it (no key), as OpenNMS's HttpsMonitor does.
 
-use super::words::{plural, secs};
+use crate::words::{plural, secs};
 use super::{Check, Context};
 use crate::invocation::Defaults;
 use crate::error::Error;

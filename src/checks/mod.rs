@@ -36,12 +36,6 @@ pub trait Check {
         Ok(())
     }
 
-    /// The name to report under when not the subcommand's own (`workers
-    /// --restart-dead-workers` is `heal`).
-    fn reported_as(&self) -> Option<CheckName> {
-        None
-    }
-
     async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error>;
 }
 
@@ -58,7 +52,7 @@ macro_rules! registry {
         impl CheckArgs {
             pub fn name(&self) -> CheckName {
                 match self {
-                    $(CheckArgs::$variant(s) => s.reported_as().unwrap_or(CheckName::$variant),)*
+                    $(CheckArgs::$variant(_) => CheckName::$variant,)*
                 }
             }
 
@@ -108,8 +102,6 @@ pub fn in_all_by_default() -> Vec<CheckName> {
         .filter(|c| in_all(*c))
         .collect()
 }
-
-pub mod words;
 
 /// What to run, fully validated.
 #[derive(Debug)]
@@ -165,6 +157,11 @@ impl<'a> Context<'a> {
 
     pub fn thresholds(&self) -> &Thresholds {
         &self.inv.opts.thresholds
+    }
+
+    /// Where the check remembers things between polls (`None`: the default directory).
+    pub fn state_dir(&self) -> Option<&std::path::Path> {
+        self.inv.opts.state_dir.as_deref()
     }
 
     pub fn timeout(&self) -> Duration {

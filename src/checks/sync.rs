@@ -9,7 +9,7 @@
 //! The server entries carry the key MISP uses at the partner; only the fields judged here
 //! are ever read from them, so no output can show it.
 
-use super::words::{plural, secs};
+use crate::words::{plural, secs};
 use super::{Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;

@@ -1,8 +1,8 @@
 //! `users`: users and organisations, from the statistics page `stats` reads (or its
-//! cache, see [`super::stats`]).
+//! cache, see [`crate::statistics`]).
 
-use super::words::plural;
-use super::{stats, Check, Context};
+use crate::words::plural;
+use super::{Check, Context};
 use crate::check_name::CheckName;
 use crate::invocation::Defaults;
 use crate::error::Error;
@@ -14,7 +14,7 @@ use clap::Args;
 #[derive(Debug, Args)]
 pub struct Settings {
     #[command(flatten)]
-    pub cache: stats::Cache,
+    pub cache: crate::statistics::Cache,
 }
 
 impl Check for Settings {
@@ -25,7 +25,7 @@ impl Check for Settings {
     }
 
     async fn run(&self, cx: &Context<'_>) -> Result<Outcome, Error> {
-        self.cache.run(cx, judge).await
+        self.cache.run(cx.thresholds(), || cx.client(), judge).await
     }
 }
 
@@ -50,7 +50,7 @@ pub fn judge(s: &Statistics, t: &Thresholds) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::stats::tests::{th, S};
+    use crate::statistics::tests::{th, S};
     use crate::outcome::State;
 
     #[test]

@@ -124,6 +124,9 @@ pub struct CommonArgs {
     /// Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy
     #[arg(long, global = true, value_name = "LIST")]
     pub noproxy: Option<String>,
+    /// Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
     /// More detail in the long output (repeatable; never shows the key)
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -35,7 +35,31 @@ pub fn normalize_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, String> 
         args[0] = "check_misp".into();
         args.insert(1, check.into());
     }
-    Ok(args)
+    Ok(restart_alias(args))
+}
+
+/// The flag that makes `workers` the `heal` check.
+const RESTART_FLAG: &str = "--restart-dead-workers";
+
+/// Rewrites `workers ... --restart-dead-workers ...` to `heal ...`: the older spelling of
+/// the heal check keeps working (with heal's options) while `workers` itself only reads.
+fn restart_alias(mut args: Vec<OsString>) -> Vec<OsString> {
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    let Some(check) = args[..end]
+        .iter()
+        .skip(1)
+        .position(|a| CheckName::from_name(&a.to_string_lossy()).is_some())
+        .map(|i| i + 1)
+    else {
+        return args;
+    };
+    if args[check] != CheckName::Workers.as_str() || !args[..end].iter().any(|a| a == RESTART_FLAG)
+    {
+        return args;
+    }
+    args[check] = CheckName::Heal.as_str().into();
+    args.retain(|a| a != RESTART_FLAG);
+    args
 }
 
 /// Best guess of `-o` from raw args, so even a bad command line answers in the asked mode.
@@ -94,6 +118,41 @@ mod tests {
             os(&["./check_misp", "jobs"])
         );
         assert!(normalize_args(os(&["check_misp_bogus"])).is_err());
+    }
+
+    #[test]
+    fn workers_with_restart_dead_workers_is_heal() {
+        assert_eq!(
+            normalize_args(os(&[
+                "check_misp_workers",
+                "--restart-dead-workers",
+                "--cooldown",
+                "5m"
+            ]))
+            .unwrap(),
+            os(&["check_misp", "heal", "--cooldown", "5m"])
+        );
+        assert_eq!(
+            normalize_args(os(&[
+                "check_misp",
+                "-o",
+                "json",
+                "workers",
+                "-w",
+                "1",
+                "--restart-dead-workers"
+            ]))
+            .unwrap(),
+            os(&["check_misp", "-o", "json", "heal", "-w", "1"])
+        );
+        // Only for workers, and never past `--`.
+        for v in [
+            &["check_misp", "jobs", "--restart-dead-workers"][..],
+            &["check_misp", "workers", "--", "--restart-dead-workers"],
+            &["check_misp", "workers"],
+        ] {
+            assert_eq!(normalize_args(os(v)).unwrap(), os(v));
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub struct Env {
     pub proxy: ProxyEnv,
     pub key_file: Option<OsString>,
     pub key: Option<OsString>,
+    pub state_dir: Option<OsString>,
 }
 
 impl Env {
@@ -36,6 +37,7 @@ impl Env {
             proxy: ProxyEnv::from_process(),
             key_file: std::env::var_os("MISP_KEY_FILE"),
             key: std::env::var_os("MISP_KEY"),
+            state_dir: std::env::var_os("MISP_STATE_DIR"),
         }
     }
 }
@@ -103,7 +105,16 @@ pub fn build(check: CheckName, d: &Defaults, c: &CommonArgs, env: &Env) -> Resul
         headers,
         network,
         verbose: c.verbose,
+        state_dir: state_dir(c, env),
     })
+}
+
+/// The command line beats the environment; empty counts as unset (Icinga 2).
+fn state_dir(c: &CommonArgs, env: &Env) -> Option<std::path::PathBuf> {
+    c.state_dir
+        .clone()
+        .or_else(|| env.state_dir.clone().map(std::path::PathBuf::from))
+        .filter(|d| !d.as_os_str().is_empty())
 }
 
 fn thresholds(t: &ThresholdDefaults, c: &CommonArgs) -> Result<Thresholds, Error> {
@@ -339,8 +350,8 @@ pub fn plan(settings: AllSettings, c: &CommonArgs, env: &Env) -> Result<Invocati
         }
         if let Some(mins) = &settings.min_workers {
             match &mut check {
-                CheckArgs::Workers(w) => w.heal.min_workers = Some(mins.clone()),
-                CheckArgs::Heal(h) => h.min_workers = Some(mins.clone()),
+                CheckArgs::Workers(w) => w.queues.min_workers = Some(mins.clone()),
+                CheckArgs::Heal(h) => h.queues.min_workers = Some(mins.clone()),
                 _ => {}
             }
         }
@@ -371,6 +382,7 @@ pub fn plan(settings: AllSettings, c: &CommonArgs, env: &Env) -> Result<Invocati
             .map(|s| s.opts.headers.clone())
             .unwrap_or_default(),
         verbose: c.verbose,
+        state_dir: state_dir(c, env),
     };
     Ok(Invocation {
         check: CheckArgs::All(settings),

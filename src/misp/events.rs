@@ -2,6 +2,15 @@
 
 use serde_json::Value;
 
+/// The index page size: one page of the web UI's event list; `latency` times the same
+/// request by default.
+pub const DEFAULT_LIMIT: u32 = 60;
+
+/// The minimal index page (`events` asks for it, `latency` times it by default).
+pub fn index_path(limit: u32) -> String {
+    format!("/events/index/limit:{limit}/page:1/searchminimal:1")
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventIndex {
     /// Events in this page.

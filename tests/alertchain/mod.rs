@@ -230,6 +230,7 @@ fn cron_command(url: &str, key: &str, output: &Path) -> Command {
     let words: Vec<&str> = line.split_whitespace().skip(6).collect();
     assert_eq!(words.first(), Some(&"check_misp"), "{line}");
     let (url, key) = (url.to_owned(), key.to_owned());
+    let state = output.with_extension("state");
     let output = output.display().to_string();
     let mut replaced = Vec::new();
     let mut args: Vec<String> = Vec::new();
@@ -253,6 +254,9 @@ fn cron_command(url: &str, key: &str, output: &Path) -> Command {
     );
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_check_misp"));
     cmd.args(&args).stdin(Stdio::null());
+    // What workers and jobs remember stays beside the textfile: a simulator of another test
+    // on the same port must not find it.
+    cmd.env("MISP_STATE_DIR", state);
     // Hermetic: no MISP or proxy settings of the machine running the tests.
     for var in [
         "MISP_URL",

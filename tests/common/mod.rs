@@ -2,6 +2,11 @@
 //!
 //! Every run is checked for what must hold in any case: no panic, no API key in any output,
 //! done within the deadline plus a second.
+//!
+//! Every run remembers (usual worker counts, waiting jobs, heal's last restart) in a state
+//! directory of its own test (`MISP_STATE_DIR`), or of its simulated MISP: simulators
+//! listen on ephemeral ports, and a later test whose simulator got the same port must not
+//! read another test's memory.
 #![allow(dead_code)]
 
 use misp_sim::{Sim, SimOptions, DEFAULT_KEY};
@@ -77,7 +82,14 @@ pub fn run(args: &[&str]) -> Run {
     run_with(&bin(), args, &[])
 }
 
-/// Runs `program` (the binary or a link to it) with extra environment variables.
+thread_local! {
+    /// The state directory of the test running on this thread (libtest runs each test on
+    /// a thread of its own), removed when the test ends.
+    static TEST_STATE: tempfile::TempDir = tempfile::tempdir().expect("state dir");
+}
+
+/// Runs `program` (the binary or a link to it) with extra environment variables; without
+/// `MISP_STATE_DIR` among them, in the state directory of the running test.
 pub fn run_with(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(program);
     cmd.args(args)
@@ -85,6 +97,7 @@ pub fn run_with(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env_remove("MISP_KEY")
         .env_remove("MISP_KEY_FILE")
         .stdin(Stdio::null());
+    TEST_STATE.with(|dir| cmd.env("MISP_STATE_DIR", dir.path()));
     // Hermetic: no proxy of the machine running the tests.
     for proxy in [
         "http_proxy",
@@ -161,13 +174,23 @@ impl Misp {
         self.dir.path().join(name).display().to_string()
     }
 
+    /// The state directory of every run against this MISP (made on first use).
+    pub fn state_dir(&self) -> String {
+        self.path("state")
+    }
+
+    /// Runs the binary with `args` in this MISP's state directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_with(&bin(), args, &[("MISP_STATE_DIR", &self.state_dir())])
+    }
+
     /// `check` over HTTP with the key file, plus `extra`.
     pub fn http(&self, check: &str, extra: &[&str]) -> Run {
         let url = self.sim.http_url();
         let key = self.path("key");
         let mut args = vec![check, "--url", &url, "--key-file", &key];
         args.extend_from_slice(extra);
-        run(&args)
+        self.run(&args)
     }
 
     /// `check` over HTTPS trusting the simulator's CA, plus `extra`.
@@ -177,7 +200,7 @@ impl Misp {
         let ca = self.path("ca.pem");
         let mut args = vec![check, "--url", &url, "--key-file", &key, "--ca-cert", &ca];
         args.extend_from_slice(extra);
-        run(&args)
+        self.run(&args)
     }
 
     /// `heal` over HTTP with a private state file and a short settle.

@@ -31,6 +31,9 @@ pub struct RealMisp {
     pub https: String,
     pub redis_port: String,
     pub key: String,
+    /// What check_misp remembers between polls of this MISP (`MISP_STATE_DIR`), private to
+    /// this test process, so no earlier run's usual worker counts judge this one.
+    pub state_dir: PathBuf,
 }
 
 #[derive(Debug)]
@@ -138,6 +141,7 @@ fn find(place: &Place) -> Option<RealMisp> {
                 var("HTTPS_PORT", place.https.to_string())
             ),
             redis_port: var("REDIS_PORT", place.redis.to_string()),
+            state_dir: private_state_dir(place),
             dir,
             key,
         }),
@@ -155,6 +159,18 @@ fn find(place: &Place) -> Option<RealMisp> {
             None
         }
     }
+}
+
+fn private_state_dir(place: &Place) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "check_misp-realmisp-{}-{}",
+        place.prefix.to_ascii_lowercase(),
+        std::process::id()
+    ));
+    // A leftover of an earlier process with the same pid holds nothing of this run's.
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a state directory");
+    dir
 }
 
 /// The real MISP 2.5, or `None` (with a note) outside CI when none is running.
@@ -191,6 +207,7 @@ impl RealMisp {
             .env_remove("MISP_URL")
             .env_remove("MISP_KEY")
             .env_remove("MISP_KEY_FILE")
+            .env("MISP_STATE_DIR", &self.state_dir)
             .stdin(Stdio::null())
             .output()
             .expect("run check_misp");
@@ -328,12 +345,27 @@ impl RealMisp {
                 .expect("run setup.sh");
             assert!(again.success(), "{} failed", script.display());
         }
+        self.forget_usual_workers();
         if self.kind == Kind::V24 {
             // start.sh runs in the background: stop --all, then one queue after the other,
             // the scheduler last.
             self.wait_for("start.sh to start every worker", &[], |r| {
                 r.code == 0 && !self.cakeresque_pids("scheduler").is_empty()
             });
+        }
+    }
+
+    /// Forgets the usual worker counts learnt so far: a test that changed how many workers
+    /// run (a stray default worker from a restart, say) must not leave its count as usual.
+    pub fn forget_usual_workers(&self) {
+        for entry in std::fs::read_dir(&self.state_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if entry.file_name().to_string_lossy().starts_with("workers-") {
+                let _ = std::fs::remove_file(entry.path());
+            }
         }
     }
 
@@ -357,6 +389,7 @@ impl RealMisp {
                 Kind::V25 => drop(self.supervisorctl(&["start", "misp-workers:*"])),
                 Kind::V24 => self.setup(),
             }
+            self.forget_usual_workers();
             self.wait_for("all workers back", &[], |r| r.code == 0);
         }
     }

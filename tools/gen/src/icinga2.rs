@@ -12,18 +12,17 @@ use std::fmt::Write;
 /// Options that make no sense in an Icinga 2 command: clap's own, the key on the command
 /// line (it goes through `env`), the output mode (Icinga needs the default, nagios), the
 /// key file (also `env`) and the cron-only cache refresh.
-const LEFT_OUT: [&str; 7] = [
+const LEFT_OUT: [&str; 6] = [
     "help",
     "version",
     "key",
     "key_file",
     "output",
     "update_cache",
-    "restart_dead_workers",
 ];
 
 /// Per-command variables that fall back to a host-level one, shared by all commands.
-const SHARED: [(&str, &str); 10] = [
+const SHARED: [(&str, &str); 11] = [
     ("url", "$misp_url$"),
     ("hostname", "$address$"),
     ("ca_cert", "$misp_ca_cert$"),
@@ -34,6 +33,7 @@ const SHARED: [(&str, &str); 10] = [
     ("address", "$misp_address$"),
     ("proxy", "$misp_proxy$"),
     ("noproxy", "$misp_noproxy$"),
+    ("state_dir", "$misp_state_dir$"),
 ];
 
 /// The whole file.
