@@ -23,6 +23,7 @@ macro_rules! for_each_check {
             key Key,
             freshness Freshness,
             feeds Feeds,
+            sync Sync,
             all All,
         }
     };

@@ -11,7 +11,7 @@
 mod common;
 
 use common::{bin, run_with, Misp, Run};
-use misp_sim::Sim;
+use misp_sim::{Connection, Sim, SyncServer};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -186,6 +186,32 @@ const SETUPS: &[(&str, Setup)] = &[
         Setup::Sim(|s| {
             let id = s.add_feed("osint", true, false, None);
             s.add_fetch(misp_sim::Fetch::new(Some(id), 4, now() - 120));
+        }),
+    ),
+    (
+        "MISP SYNC OK - 2 sync servers connected",
+        Setup::Sim(|s| {
+            s.add_server(SyncServer::new(
+                "partner a",
+                "https://misp.partner-a.example",
+            ));
+            s.add_server(SyncServer::new(
+                "partner b",
+                "https://misp.partner-b.example",
+            ));
+        }),
+    ),
+    (
+        "MISP SYNC CRITICAL",
+        Setup::Sim(|s| {
+            s.add_server(SyncServer {
+                connection: Connection::KeyRefused,
+                ..SyncServer::new("partner a", "https://misp.partner-a.example")
+            });
+            s.add_server(SyncServer::new(
+                "partner b",
+                "https://misp.partner-b.example",
+            ));
         }),
     ),
     ("# MISP down", Setup::Down),

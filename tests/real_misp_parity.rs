@@ -15,6 +15,8 @@
 //! The only change it makes to that MISP: a plain User (role 3) with a fixed email,
 //! created once and reused, and an auth key for it that lives for this test only.
 //! `restartDeadWorkers` is POSTed once; on a healthy MISP it starts nothing.
+//! Three server entries (sync partners: the MISP itself, a closed port) live for the
+//! comparison of `/servers/index` and `testConnection` only.
 
 use misp_sim::{Encoding, Sim, SimOptions, WorkerMode, DEFAULT_KEY, READONLY_KEY};
 use serde_json::{json, Value};
@@ -23,6 +25,9 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+
+#[path = "parity/sync.rs"]
+mod sync;
 
 const USER_AGENT: &str = concat!("MISP check_misp/", env!("CARGO_PKG_VERSION"));
 const PAGE_ACCEPT: &str = "text/html,application/xhtml+xml";
@@ -659,6 +664,12 @@ fn compare_with_real(prefix: &str, default_url: &str, default_key: &str, opts: S
             report.insert(c.name, problems);
         }
     }
+    report.extend(sync::sync_servers(
+        &real,
+        &simulated,
+        &sim,
+        [&ids[0], &ids[1]],
+    ));
 
     let deleted = send(
         &real,

@@ -530,3 +530,38 @@ fn shipped_cron_line_and_snmpd_excerpt_work_as_written() {
         vec![m.sim.alive_workers().to_string(), "1".to_owned()]
     );
 }
+
+/// The opt-in `misp-sync` line of `contrib/snmpd.conf`, uncommented: three lines (servers
+/// tested, connected, failing) under the OID its header names.
+#[test]
+fn shipped_opt_in_sync_extend_reports_its_three_figures() {
+    let m = Misp::start();
+    m.sim
+        .add_server(misp_sim::SyncServer::new("a", "https://127.0.0.1:1"));
+    m.sim.add_server(misp_sim::SyncServer {
+        connection: misp_sim::Connection::Unreachable,
+        ..misp_sim::SyncServer::new("b", "https://127.0.0.1:2")
+    });
+    let excerpt =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/contrib/snmpd.conf"))
+            .expect("contrib/snmpd.conf");
+    let sync = format!(".1.3.6.1.4.1.8072.1.3.2.4.1.2.{}", index("misp-sync"));
+    assert!(excerpt.contains(&format!("#   misp-sync     {sync}.{{1,2,3}}")));
+    let shipped = excerpt
+        .lines()
+        .find_map(|l| l.strip_prefix("#extend -cacheTime 900 misp-sync "))
+        .expect("the opt-in misp-sync line");
+    let conf = format!(
+        "rocommunity public 127.0.0.1\nextend -cacheTime 1 misp-sync {}\n",
+        shipped
+            .replace("/usr/local/bin/check_misp", &bin().display().to_string())
+            .replace("https://misp.example.org", &m.sim.http_url())
+            .replace("/etc/check_misp/snmp.key", &m.path("key"))
+    );
+    let agent = Snmpd::start_with(m.dir.path(), &conf);
+    assert_eq!(
+        agent.get(&[&line(&sync, 1), &line(&sync, 2), &line(&sync, 3)]),
+        ["2", "1", "1"]
+    );
+    assert_eq!(agent.get(&[&result_oid("misp-sync")]), ["2"]);
+}

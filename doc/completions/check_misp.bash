@@ -55,6 +55,9 @@ _check_misp() {
             check_misp,stats)
                 cmd="check_misp__subcmd__stats"
                 ;;
+            check_misp,sync)
+                cmd="check_misp__subcmd__sync"
+                ;;
             check_misp,users)
                 cmd="check_misp__subcmd__users"
                 ;;
@@ -71,7 +74,7 @@ _check_misp() {
 
     case "${cmd}" in
         check_misp)
-            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version login events latency workers heal jobs stats users diagnostics version heartbeat cert key freshness feeds all"
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version login events latency workers heal jobs stats users diagnostics version heartbeat cert key freshness feeds sync all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -204,7 +207,7 @@ _check_misp() {
             fi
             case "${prev}" in
                 --only)
-                    COMPREPLY=($(compgen -W "login events latency workers heal jobs stats users diagnostics version heartbeat cert key freshness feeds" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "login events latency workers heal jobs stats users diagnostics version heartbeat cert key freshness feeds sync" -- "${cur}"))
                     return 0
                     ;;
                 --min-workers)
@@ -1796,6 +1799,140 @@ _check_misp() {
                     return 0
                     ;;
                 --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout-result)
+                    COMPREPLY=($(compgen -W "ok warning critical unknown" -- "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "nagios okko json snmp cacti prometheus checkmk" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -J)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -K)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        check_misp__subcmd__sync)
+            opts="-u -H -k -t -w -c -o -J -K -I -4 -6 -v -h -V --server --ignore-server --url --hostname --key-file --key --timeout --timeout-result --warning --critical --output --output-file --ca-cert --insecure --client-cert --client-key --header --address --ipv4 --ipv6 --proxy --noproxy --state-dir --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore-server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -72,6 +72,7 @@ complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "cert" -d 'Day
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "key" -d 'Days until the API key in use expires, and its limits (-w/-c in days left; default -w 14 -c 3)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "freshness" -d 'How long ago MISP\'s newest event changed (-w/-c as durations such as 1d; default -w 1d -c 3d)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "feeds" -d 'Did each enabled feed fetch, and how long ago (-w/-c on the age of the last fetch or cache, as durations such as 2d; default -w 2d -c 3d)'
+complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "sync" -d 'Sync partners: MISP tests its connection to each server with pull or push enabled (default -t 15s)'
 complete -c check_misp -n "__fish_check_misp_needs_command" -f -a "all" -d 'Several checks at once, concurrently, one line each (--only CHECK,CHECK,...)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l expect-status -d 'Acceptable HTTP statuses: codes and ranges, comma-separated' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand login" -l expect-text -d 'Text the page must contain' -r
@@ -605,6 +606,41 @@ complete -c check_misp -n "__fish_check_misp_using_subcommand feeds" -s 6 -l ipv
 complete -c check_misp -n "__fish_check_misp_using_subcommand feeds" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
 complete -c check_misp -n "__fish_check_misp_using_subcommand feeds" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c check_misp -n "__fish_check_misp_using_subcommand feeds" -s V -l version -d 'Print version'
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l server -d 'Test only this server, by name or id (repeatable); one with pull and push off is reported' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l ignore-server -d 'Leave this server out, by name or id (repeatable)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s k -l key-file -d 'File holding the API key (also: env MISP_KEY_FILE, or the key itself in env MISP_KEY)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l key -d 'The API key itself (visible in ps: prefer --key-file)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s t -l timeout -d 'Hard deadline for the whole check: 10s, 1m30s, or plain seconds [default: 10s; 30s for diagnostics]' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l timeout-result -d 'State to report when the deadline fires' -r -f -a "ok\t'Exit 0'
+warning\t'Exit 1'
+critical\t'Exit 2'
+unknown\t'Exit 3'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s w -l warning -d 'Warning threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s c -l critical -d 'Critical threshold range (Monitoring Plugins syntax; durations may carry a unit)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s o -l output -d 'Output mode' -r -f -a "nagios\t'Status line, perfdata, exit 0-3'
+okko\t'OK or KO, exit 0 or 1 (OpenNMS SystemExecuteMonitor)'
+json\t'One JSON object'
+snmp\t'Values only, one per line (net-snmp extend)'
+cacti\t'name:value pairs on one line (Cacti data input)'
+prometheus\t'Prometheus text exposition (node_exporter textfile collector)'
+checkmk\t'Checkmk local check lines, one per check'"
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l output-file -d 'Write what would go to standard output into this file instead, atomically (e.g. for node_exporter\'s textfile collector)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l ca-cert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s J -l client-cert -d 'Client certificate (PEM, own certificate first) for a TLS front that requires one' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s K -l client-key -d 'Private key of --client-cert (PEM; not needed when it is in the certificate file)' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l header -d 'Extra request header \'Name: value\' for a front that needs one (repeatable; never Authorization, never the key; -v shows names only)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s I -l address -d 'Connect to this address instead of the URL\'s host, which still goes into Host, SNI and certificate verification; several (comma-separated) are tried as one host\'s addresses' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l proxy -d 'HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT], instead of env http_proxy, https_proxy, all_proxy ("" for none)' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l noproxy -d 'Hosts reached without the proxy, comma-separated names, addresses, networks or "*", instead of env no_proxy' -r
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l state-dir -d 'Where checks remember things between polls (usual worker counts, waiting jobs, the last restart) [default: /var/tmp/check_misp-UID; also: env MISP_STATE_DIR]' -r -F
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -l insecure -d 'Do not verify the server\'s certificate'
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s 6 -l ipv6 -d 'Connect over IPv6 only'
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s v -l verbose -d 'More detail in the long output (repeatable; never shows the key)'
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c check_misp -n "__fish_check_misp_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l only -d 'Run only these checks (repeatable or comma-separated) [default: all but heal; cert only for https://]' -r -f -a "login\t''
 events\t''
 latency\t''
@@ -619,7 +655,8 @@ heartbeat\t''
 cert\t''
 key\t''
 freshness\t''
-feeds\t''"
+feeds\t''
+sync\t''"
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -l min-workers -d 'Live workers expected, for workers and heal: N for every queue, QUEUE=N for one' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s u -l url -d 'Base URL of MISP, e.g. https://misp.example.org (a path prefix is kept; also: env MISP_URL)' -r
 complete -c check_misp -n "__fish_check_misp_using_subcommand all" -s H -l hostname -d 'Shorthand for --url https://HOST (as OpenNMS passes it)' -r

@@ -3,7 +3,8 @@
 //! It speaks MISP's wire format as described in `docs/misp-wire-format.md` (REST
 //! detection, key auth, `getWorkers` in three generations of worker management,
 //! `restartDeadWorkers` that really revives killed workers, the minimal event index,
-//! statistics, version, heartbeat and the `serverSettings` diagnostics report) over HTTP
+//! statistics, version, heartbeat, the `serverSettings` diagnostics report, and sync
+//! servers with `testConnection` answering each of MISP's statuses) over HTTP
 //! and HTTPS on loopback, and can be told to misbehave (hang, drip, reset, truncate, …)
 //! per path.
 //!
@@ -21,6 +22,7 @@ mod json;
 mod login;
 mod server;
 mod state;
+mod sync;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -30,6 +32,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use feeds::Fetch;
 use state::Shared;
+pub use sync::{Connection, SyncServer};
 
 /// The site-admin API key a default `Sim` accepts (40 alphanumerics, as MISP requires).
 pub const DEFAULT_KEY: &str = "SimSiteAdminKey0000000000000000000000001";
@@ -555,6 +558,31 @@ impl Sim {
     /// Puts every `serverSettings` finding back to healthy.
     pub fn reset_diagnostics(&self) {
         self.shared.lock().diag = diagnostics::Diag::default();
+    }
+
+    /// Adds a sync server (listed by `/servers/index`) and returns its id.
+    pub fn add_server(&self, server: SyncServer) -> u64 {
+        let mut st = self.shared.lock();
+        st.servers.push(server);
+        st.servers.len() as u64
+    }
+
+    /// Changes what the connection test of server `id` finds; false for an unknown id.
+    pub fn set_server_connection(&self, id: u64, connection: Connection) -> bool {
+        let mut st = self.shared.lock();
+        let slot = usize::try_from(id).ok().and_then(|i| i.checked_sub(1));
+        match slot.and_then(|i| st.servers.get_mut(i)) {
+            Some(s) => {
+                s.connection = connection;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes every sync server.
+    pub fn clear_servers(&self) {
+        self.shared.lock().servers.clear();
     }
 
     /// Delay added before answering every request outside `/__sim`.

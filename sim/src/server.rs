@@ -492,8 +492,10 @@ fn route(conn: &Conn, r: &Req) -> Reply {
             "getworkers"
                 | "restartdeadworkers"
                 | "restartworkers"
-                | "startworker"
                 | "serversettings"
+                | "index"
+                | "testconnection"
+                | "startworker"
         ) | ("jobs", "index")
     );
     if admin_only && role != Role::SiteAdmin {
@@ -585,6 +587,24 @@ fn route(conn: &Conn, r: &Req) -> Reply {
                 "attachment; filename=\"MISP.report.json\"".to_string(),
             ));
             rep
+        }
+        ("servers", "index") => {
+            Reply::json(200, &crate::sync::index(&conn.shared.lock().servers), style)
+        }
+        ("servers", "testconnection") => {
+            let st = conn.shared.lock();
+            let server = segs
+                .get(2)
+                .and_then(|id| id.parse::<usize>().ok())
+                .and_then(|id| id.checked_sub(1))
+                .and_then(|i| st.servers.get(i));
+            match server {
+                Some(s) => {
+                    let (body, style) = crate::sync::test(s, &st.version, style);
+                    Reply::json(200, &body, style)
+                }
+                None => cake_error(404, "Invalid server", r),
+            }
         }
         ("servers", "getpymispversion") => {
             let v = conn.shared.lock().version.clone();

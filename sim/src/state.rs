@@ -88,6 +88,8 @@ pub(crate) struct State {
     pub(crate) heartbeat: bool,
     /// What `/servers/serverSettings` reports.
     pub(crate) diag: crate::diagnostics::Diag,
+    /// The sync servers, listed by `/servers/index`; a server's id is its position + 1.
+    pub(crate) servers: Vec<crate::sync::SyncServer>,
     /// What MISP knows of the site admin's key.
     pub(crate) key: crate::authkeys::SimKey,
     pub(crate) latency: Duration,
@@ -154,6 +156,7 @@ impl State {
             sessions: 0,
             heartbeat: true,
             diag: crate::diagnostics::Diag::default(),
+            servers: Vec::new(),
             key: crate::authkeys::SimKey::default(),
             latency: Duration::ZERO,
             faults: Vec::new(),

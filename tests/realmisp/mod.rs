@@ -556,3 +556,49 @@ impl RealMisp {
         path.display().to_string()
     }
 }
+
+/// One REST call with `key` to the MISP at `http` (`http://host:port`), as (status, JSON
+/// body or null). For setting a MISP up; check_misp itself is run through `RealMisp::run`.
+pub fn api(
+    http: &str,
+    key: &str,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let addr = http.trim_start_matches("http://").trim_end_matches('/');
+    let body = body.map_or_else(|| "{}".to_owned(), serde_json::Value::to_string);
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {key}\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut raw = Vec::new();
+    let sent = std::net::TcpStream::connect(addr).and_then(|mut s| {
+        s.set_read_timeout(Some(Duration::from_secs(60)))?;
+        s.write_all(request.as_bytes())?;
+        s.read_to_end(&mut raw)
+    });
+    assert!(sent.is_ok(), "{method} {http}{path}: {sent:?}");
+    let text = String::from_utf8_lossy(&raw);
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        // Sizes on their own lines, data between: keep the data lines.
+        rest.split("\r\n")
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .filter_map(|c| c.get(1).copied())
+            .collect::<String>()
+    } else {
+        rest.to_owned()
+    };
+    (status, serde_json::from_str(&body).unwrap_or_default())
+}
