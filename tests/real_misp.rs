@@ -12,7 +12,6 @@
 mod realmisp;
 
 use realmisp::{changing, misp, reading, targets, Kind, RealMisp, Undo};
-use std::process::{Command, Stdio};
 
 /// Every check `all` runs by default, and `all` itself: the registry's list.
 fn checks() -> Vec<&'static str> {
@@ -368,36 +367,6 @@ fn redis_stopped_is_named_by_diagnostics_and_workers() {
             .says("is Redis down?")
             .says("restart not attempted");
         assert_eq!(m.server_posts().len(), posts, "{}: no POST", m.version());
-    }
-}
-
-impl RealMisp {
-    /// A REST call with the site-admin key (through curl, the key on its stdin, not in ps).
-    fn api(&self, method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
-        use std::io::Write;
-        let mut child = Command::new("curl")
-            .args(["-sS", "-m", "30", "-X", method, "-H", "@-"])
-            .args(["-H", "Accept: application/json"])
-            .args(["-H", "Content-Type: application/json"])
-            .args(["--data-binary", &body.to_string()])
-            .arg(format!("{}{path}", self.http))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("run curl");
-        child
-            .stdin
-            .take()
-            .expect("curl's stdin")
-            .write_all(format!("Authorization: {}\n", self.key).as_bytes())
-            .expect("key to curl");
-        let out = child.wait_with_output().expect("curl's answer");
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{method} {path}: {e}: {}",
-                String::from_utf8_lossy(&out.stdout)
-            )
-        })
     }
 }
 

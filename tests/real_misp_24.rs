@@ -7,39 +7,10 @@ mod realmisp;
 
 use realmisp::{changing, misp24, reading, RealMisp, Undo};
 use serde_json::Value;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// A REST call with the site-admin key, through curl with the key on its stdin (not in ps).
 fn api(m: &RealMisp, method: &str, path: &str) -> Value {
-    use std::io::Write;
-    let mut child = Command::new("curl")
-        .args(["-sS", "-m", "30", "-X", method, "-H", "@-"])
-        .args(["-H", "Accept: application/json"])
-        .args(["-H", "Content-Type: application/json"])
-        .args(if method == "POST" {
-            &["--data-binary", "{}"][..]
-        } else {
-            &[][..]
-        })
-        .arg(format!("{}{path}", m.http))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run curl");
-    child
-        .stdin
-        .take()
-        .expect("curl's stdin")
-        .write_all(format!("Authorization: {}\n", m.key).as_bytes())
-        .expect("key to curl");
-    let out = child.wait_with_output().expect("curl's answer");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{method} {path}: {e}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    m.api(method, path, &serde_json::json!({}))
 }
 
 /// The set start.sh makes, one worker per queue: a restart that started a stray default

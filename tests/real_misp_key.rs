@@ -51,14 +51,15 @@ fn a_key_with_an_expiry_is_counted_down_and_its_limits_said() {
     let Some(m) = misp() else { return };
     let _change = changing();
     let dir = tempfile::tempdir().expect("temp dir");
-    let made = m.admin_rest(
-        dir.path(),
+    let made = m.api(
         "POST",
         "/auth_keys/add/1",
-        &format!(
-            r#"{{"expiration": "{}", "comment": "check_misp test", "read_only": 1, "allowed_ips": ["127.0.0.1", "::1"]}}"#,
-            date_in_days(10)
-        ),
+        &serde_json::json!({
+            "expiration": date_in_days(10),
+            "comment": "check_misp test",
+            "read_only": 1,
+            "allowed_ips": ["127.0.0.1", "::1"]
+        }),
     );
     let id = made["AuthKey"]["id"]
         .as_str()
@@ -69,7 +70,11 @@ fn a_key_with_an_expiry_is_counted_down_and_its_limits_said() {
         .expect("new key")
         .to_owned();
     let _undo = Undo(|| {
-        m.admin_rest(dir.path(), "POST", &format!("/auth_keys/delete/{id}"), "{}");
+        m.api(
+            "POST",
+            &format!("/auth_keys/delete/{id}"),
+            &serde_json::json!({}),
+        );
     });
     let file = RealMisp::write_key(dir.path(), "expiring", &raw);
     let r = m.run(&["key", "--url", &m.http, "--key-file", &file]);

@@ -11,9 +11,9 @@ fn offline_is_critical_in_diagnostics_and_named_where_a_user_key_is_turned_away(
     let Some(m) = misp() else { return };
     let _change = changing();
     let dir = tempfile::tempdir().expect("temp dir");
-    let (id, key) = m.plain_user(dir.path(), "offline-check@admin.test");
+    let (id, key) = m.plain_user("offline-check@admin.test");
     let user_key = RealMisp::write_key(dir.path(), "user", &key);
-    let _user = Undo(|| m.delete_user(dir.path(), &id));
+    let _user = Undo(|| m.delete_user(&id));
     let said = m.cake(&["Admin", "live", "0"]);
     assert!(said.contains("MISP is now disabled"), "{said}");
     let _live = Undo(|| {

@@ -496,48 +496,58 @@ impl<F: FnMut()> Drop for Undo<F> {
 }
 
 impl RealMisp {
-    /// A REST call as the site admin through curl over plain HTTP, the key read from a file
-    /// in `dir` (never on a command line); MISP's JSON answer.
-    pub fn admin_rest(
-        &self,
-        dir: &Path,
-        method: &str,
-        path: &str,
-        body: &str,
-    ) -> serde_json::Value {
-        let headers = dir.join("admin-headers");
-        std::fs::write(
-            &headers,
-            format!(
-                "Authorization: {}\nAccept: application/json\nContent-Type: application/json\n",
-                self.key
-            ),
-        )
-        .expect("write the header file");
-        let url = format!("{}{path}", self.http);
-        let header_arg = format!("@{}", headers.display());
-        let out = self.sh(
-            "curl",
-            &["-sS", "-X", method, "-H", &header_arg, "--data", body, &url],
-        );
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{method} {path}: {e}: {out}"))
+    /// A REST call with the site-admin key (through curl, the key on its stdin, not in ps).
+    pub fn api(&self, method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        use std::io::Write;
+        let mut child = Command::new("curl")
+            .args(["-sS", "-m", "30", "-X", method, "-H", "@-"])
+            .args(["-H", "Accept: application/json"])
+            .args(["-H", "Content-Type: application/json"])
+            .args(["--data-binary", &body.to_string()])
+            .arg(format!("{}{path}", self.http))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run curl");
+        child
+            .stdin
+            .take()
+            .expect("curl's stdin")
+            .write_all(format!("Authorization: {}\n", self.key).as_bytes())
+            .expect("key to curl");
+        let out = child.wait_with_output().expect("curl's answer");
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{method} {path}: {e}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
     }
 
     /// A plain User (role 3) of the admin's organisation with an API key of its own: its id
     /// and key. Delete it with [`RealMisp::delete_user`].
-    pub fn plain_user(&self, dir: &Path, email: &str) -> (String, String) {
-        let user = self.admin_rest(
-            dir,
+    pub fn plain_user(&self, email: &str) -> (String, String) {
+        let user = self.api(
             "POST",
             "/admin/users/add",
-            &format!(r#"{{"email": "{email}", "role_id": 3, "org_id": 1, "password": "Plain-User-Passw0rd-1", "change_pw": 0}}"#),
+            &serde_json::json!({
+                "email": email,
+                "role_id": 3,
+                "org_id": 1,
+                "password": "Plain-User-Passw0rd-1",
+                "change_pw": 0
+            }),
         );
         let id = user["User"]["id"]
             .as_str()
             .map(str::to_owned)
             .or_else(|| user["User"]["id"].as_u64().map(|n| n.to_string()))
             .unwrap_or_else(|| panic!("no user made: {user}"));
-        let key = self.admin_rest(dir, "POST", &format!("/auth_keys/add/{id}"), "{}");
+        let key = self.api(
+            "POST",
+            &format!("/auth_keys/add/{id}"),
+            &serde_json::json!({}),
+        );
         let raw = key["AuthKey"]["authkey_raw"]
             .as_str()
             .unwrap_or_else(|| panic!("no key made: {key}"))
@@ -545,8 +555,12 @@ impl RealMisp {
         (id, raw)
     }
 
-    pub fn delete_user(&self, dir: &Path, id: &str) {
-        self.admin_rest(dir, "POST", &format!("/admin/users/delete/{id}"), "{}");
+    pub fn delete_user(&self, id: &str) {
+        self.api(
+            "POST",
+            &format!("/admin/users/delete/{id}"),
+            &serde_json::json!({}),
+        );
     }
 
     /// A key file in `dir` holding `key`.
