@@ -431,6 +431,19 @@ struct Finding {
     failed: bool,
 }
 
+impl Finding {
+    /// A finding with no age to report, whose one sentence is both summary and detail.
+    fn unaged(state: State, why: String) -> Finding {
+        Finding {
+            state,
+            problem: Some(why.clone()),
+            detail: why,
+            age: None,
+            failed: false,
+        }
+    }
+}
+
 /// Judges each feed's newest finished fetch (failed: CRITICAL; its age against `-w`/`-c`)
 /// and, for a caching feed, the age of its cache.
 pub fn judge(
@@ -500,13 +513,7 @@ fn fetch_finding(f: &Feed, jobs: &Jobs, now: u64, zone: Option<i64>, t: &Thresho
                 plural(jobs.scanned as u64, "job")
             ),
         };
-        return Finding {
-            state: State::Warning,
-            problem: Some(why.clone()),
-            detail: why,
-            age: None,
-            failed: false,
-        };
+        return Finding::unaged(State::Warning, why);
     };
     let which = if job.feed.is_some() {
         format!("job {}", job.id)
@@ -536,13 +543,7 @@ fn fetch_finding(f: &Feed, jobs: &Jobs, now: u64, zone: Option<i64>, t: &Thresho
     }
     let Some(age) = age else {
         let why = format!("{label}: last fetched {ago}, {which}");
-        return Finding {
-            state: State::Unknown,
-            problem: Some(why.clone()),
-            detail: why,
-            age: None,
-            failed: false,
-        };
+        return Finding::unaged(State::Unknown, why);
     };
     let detail = format!("{label}: fetched {ago}, {which}{pending}");
     match age.state(t) {
@@ -578,13 +579,7 @@ fn cache_finding(f: &Feed, now: u64, t: &Thresholds) -> Finding {
         let why = format!(
             "{label}: caching is on but it was never cached (is a cron running `cake Server cacheFeed USER_ID all`?)"
         );
-        return Finding {
-            state: State::Warning,
-            problem: Some(why.clone()),
-            detail: why,
-            age: None,
-            failed: false,
-        };
+        return Finding::unaged(State::Warning, why);
     };
     let when = UNIX_EPOCH + Duration::from_secs(at);
     let now_t = UNIX_EPOCH + Duration::from_secs(now);
@@ -594,13 +589,7 @@ fn cache_finding(f: &Feed, now: u64, t: &Thresholds) -> Finding {
             human(ahead),
             utc(when)
         );
-        return Finding {
-            state: State::Unknown,
-            problem: Some(why.clone()),
-            detail: why,
-            age: None,
-            failed: false,
-        };
+        return Finding::unaged(State::Unknown, why);
     }
     let age = now.saturating_sub(at);
     let ago = format!("{} ago ({})", human(Duration::from_secs(age)), utc(when));
