@@ -538,16 +538,20 @@ fn compare_with_real(prefix: &str, default_url: &str, default_key: &str, opts: S
             "note: the real MISP has no events, so the shape of an index entry is not compared"
         );
     }
-    // Fetch jobs on the simulator like the real MISP's rows (run by a worker, or by cron
-    // through `cake`: no process id), so that the shape of a job row is compared.
+    // Jobs on the simulator like the real MISP's rows (run by a worker, or by cron through
+    // `cake`: no process id; made by a user, or by MISP's SYSTEM user: no organisation),
+    // so that the shape of a job row is compared.
     let rows = send(&real, "GET", JOBS_PAGE, Who::Admin, true, None).map(|a| a.json());
     let rows = rows.ok().flatten().and_then(|v| v.as_array().cloned());
-    for from_shell in [false, true] {
-        let like = |r: &Value| r["Job"]["process_id"].is_null() == from_shell;
+    for (from_shell, by_system) in [(false, false), (true, false), (false, true), (true, true)] {
+        let like = |r: &Value| {
+            r["Job"]["process_id"].is_null() == from_shell && r["Org"]["id"].is_null() == by_system
+        };
         if rows.as_ref().is_some_and(|rows| rows.iter().any(like)) {
             let fetch = misp_sim::Fetch::new(Some(1), 4, 1_796_519_562);
             sim.add_fetch(misp_sim::Fetch {
                 from_shell,
+                by_system,
                 ..fetch
             });
         }

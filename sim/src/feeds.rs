@@ -26,6 +26,7 @@ pub(crate) struct Job {
     modified: u64,
     crashed: bool,
     from_shell: bool,
+    by_system: bool,
 }
 
 /// MISP's default feeds: id, provider, URL (a fresh MISP lists them disabled).
@@ -65,6 +66,9 @@ pub struct Fetch {
     /// Run by `cake Server fetchFeed` (a cron) rather than a worker: no process id, so
     /// `/jobs/index` says `job_status: "Unknown"`, `failed: null`.
     pub from_shell: bool,
+    /// Created by MISP's SYSTEM user (org 0), as some background work is: the row's
+    /// `Org` has null id, name and uuid.
+    pub by_system: bool,
 }
 
 impl Fetch {
@@ -82,6 +86,7 @@ impl Fetch {
             job_type: "fetch_feeds".to_owned(),
             crashed: false,
             from_shell: false,
+            by_system: false,
         }
     }
 }
@@ -152,6 +157,7 @@ impl FeedState {
                 modified: f.at,
                 crashed: f.crashed,
                 from_shell: f.from_shell,
+                by_system: f.by_system,
             },
         );
         id
@@ -268,7 +274,7 @@ impl FeedState {
                         ("retries", num(0)),
                         ("message", J::s(j.message.clone())),
                         ("progress", num(if done { 100 } else { 0 })),
-                        ("org_id", num(1)),
+                        ("org_id", num(if j.by_system { 0 } else { 1 })),
                         ("process_id", process),
                         ("date_created", J::s(self.local(j.created))),
                         ("date_modified", J::s(self.local(j.modified))),
@@ -281,11 +287,15 @@ impl FeedState {
                 ),
                 (
                     "Org",
-                    J::obj([
-                        ("id", num(1)),
-                        ("name", J::s("ORGNAME")),
-                        ("uuid", J::s("6d23c35c-e746-4b4d-b367-5cc07aee20e5")),
-                    ]),
+                    if j.by_system {
+                        J::obj([("id", J::Null), ("name", J::Null), ("uuid", J::Null)])
+                    } else {
+                        J::obj([
+                            ("id", num(1)),
+                            ("name", J::s("ORGNAME")),
+                            ("uuid", J::s("6d23c35c-e746-4b4d-b367-5cc07aee20e5")),
+                        ])
+                    },
                 ),
             ])
         });
