@@ -298,7 +298,7 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
         .collect();
     if table.supervisor_mode() {
         out.details
-            .push("supervisor mode: dead processes vanish from MISP's list, so an empty queue is the only trace".into());
+            .push("supervisor mode: dead processes vanish from MISP's list, so a loss shows as an empty queue or against the usual count remembered between polls".into());
     }
     if s.liveness_unknown {
         out.details
