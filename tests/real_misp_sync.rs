@@ -43,6 +43,25 @@ impl Partner {
     }
 
     fn script(&self, name: &str, args: &[&str]) {
+        if let Err(log) = self.try_script(name, args) {
+            // A first set-up on a loaded machine can fail on a slow start (MariaDB, Apache):
+            // once more from scratch, then say what the script said.
+            if name == "setup.sh" {
+                let _ = self.try_script("stop.sh", &["--purge"]);
+                if self.try_script(name, args).is_ok() {
+                    return;
+                }
+            }
+            panic!(
+                "{name} for the partner MISP in {} failed:\n{log}",
+                self.dir.display()
+            );
+        }
+    }
+
+    /// Runs the kit's script; on failure, the end of what it printed, keys masked (its log
+    /// names the admin key).
+    fn try_script(&self, name: &str, args: &[&str]) -> Result<(), String> {
         let mut cmd = Command::new("bash");
         cmd.arg(setup_script(name)).args(args).env("R", &self.dir);
         for (knob, value) in &self.ports {
@@ -51,18 +70,26 @@ impl Partner {
         for queue in ["DEFAULT", "PRIO", "EMAIL", "CACHE", "UPDATE"] {
             cmd.env(format!("WORKERS_{queue}"), "1");
         }
-        // Its log names the admin key: never shown.
-        let ok = cmd
+        let out = cmd
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(
-            ok,
-            "{name} for the partner MISP in {} failed",
-            self.dir.display()
-        );
+            .output()
+            .map_err(|e| format!("cannot run bash: {e}"))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        let masked: Vec<String> = text
+            .lines()
+            .rev()
+            .take(30)
+            .map(|l| {
+                l.split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| w.len() == 40)
+                    .fold(l.to_owned(), |l, w| l.replace(w, "<key>"))
+            })
+            .collect();
+        Err(masked.into_iter().rev().collect::<Vec<_>>().join("\n"))
     }
 
     /// The partner named by REAL_MISP_PARTNER_* (default /tmp/realmisp-sync-partner on the
