@@ -308,15 +308,24 @@ pub fn judge(check: CheckName, table: &WorkerTable, t: &Thresholds) -> Outcome {
     out
 }
 
-/// The perfdata shared by `workers` and `heal`.
+/// The perfdata shared by `workers` and `heal`. When MISP cannot see its workers
+/// (supervisord down or unreachable), how many are alive or dead is unknown: no figure
+/// rather than a made-up 0 alive (snmp and cacti then print -1 and U).
 pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
     let s = table.summary();
-    let mut m = vec![
-        Metric::count("alive", as_value(s.alive)),
-        Metric::count("dead", as_value(s.dead)).with_thresholds(t),
-        Metric::count("wrong_user", as_value(s.wrong_user)),
-        Metric::count("queues_down", as_value(s.queues_down.len() as u64)),
-    ];
+    let blind = table.supervisord_status == Some(false);
+    let mut m = Vec::new();
+    if !blind {
+        m.push(Metric::count("alive", as_value(s.alive)));
+        m.push(Metric::count("dead", as_value(s.dead)).with_thresholds(t));
+    }
+    m.push(Metric::count("wrong_user", as_value(s.wrong_user)));
+    if !blind {
+        m.push(Metric::count(
+            "queues_down",
+            as_value(s.queues_down.len() as u64),
+        ));
+    }
     if !s.jobs_by_queue.is_empty() || s.jobs_unknown.is_empty() {
         m.push(Metric::count("jobs", as_value(s.jobs)));
     }
@@ -325,7 +334,7 @@ pub fn metrics(table: &WorkerTable, t: &Thresholds) -> Vec<Metric> {
             .iter()
             .map(|(q, j)| Metric::per_queue("jobs", q, as_value(*j))),
     );
-    for q in &table.queues {
+    for q in table.queues.iter().filter(|_| !blind) {
         m.push(Metric::per_queue("alive", &q.name, as_value(q.alive())));
         m.push(Metric::per_queue("dead", &q.name, as_value(q.dead())));
     }

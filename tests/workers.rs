@@ -100,8 +100,20 @@ fn background_jobs_disabled_is_unknown() {
 fn supervisord_down_is_critical() {
     let m = Misp::start();
     m.sim.set_supervisord(false);
-    m.http("workers", &[])
-        .expect(2, "MISP WORKERS CRITICAL - supervisord is down");
+    let r = m.http("workers", &[]);
+    r.expect(2, "MISP WORKERS CRITICAL - supervisord is down");
+    // MISP cannot see its workers: no "alive=0", whether they run is unknown.
+    let perf = r
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .split_once(" | ")
+        .unwrap()
+        .1;
+    assert!(!perf.contains("alive") && !perf.contains("dead"), "{r:#?}");
+    let snmp = m.http("workers", &["-o", "snmp"]);
+    assert_eq!(snmp.stdout, "-1\n-1\n", "{snmp:#?}");
 }
 
 #[test]
